@@ -1,0 +1,62 @@
+// Builds the HTTP app from its parts (nothing listens here): the one place that wires everything.
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { Config } from './config.ts';
+import { clientErrorHandler, installGraphConventions, MAX_BODY_BYTES, newRequestId, sendJson } from './graph/http.ts';
+import { Directory } from './identity/directory.ts';
+import type { TokenVerifier } from './identity/principal.ts';
+import { profileAccessResolver } from './profile/access.ts';
+import { registerPhoneRoutes } from './profile/phones/routes.ts';
+import type { Store } from './store/types.ts';
+
+export interface AppParts {
+  config: Config;
+  store: Store;
+  verifier: TokenVerifier;
+  logger: FastifyBaseLogger;
+}
+
+export type Lifecycle = 'starting' | 'ready' | 'stopping';
+
+export interface App {
+  readonly http: FastifyInstance;
+  setState(state: Lifecycle): void;
+}
+
+export function buildApp({ config, store, verifier, logger }: AppParts): App {
+  let state: Lifecycle = 'starting';
+  const http = Fastify({
+    loggerInstance: logger,
+    genReqId: newRequestId,
+    // One log line per request, written by graph/http.ts after the answer.
+    logController: new LogController({ requestIdLogLabel: 'requestId', disableRequestLogging: true }),
+    bodyLimit: MAX_BODY_BYTES,
+    routerOptions: { ignoreTrailingSlash: true, caseSensitive: false, maxParamLength: 512 },
+    return503OnClosing: true,
+    clientErrorHandler,
+  });
+  installGraphConventions(http);
+
+  http.get('/health', async (_request, reply) => {
+    let storeState = 'ok';
+    try {
+      await store.ping();
+    } catch {
+      storeState = 'unreachable';
+    }
+    const ok = state === 'ready' && storeState === 'ok';
+    return sendJson(reply, ok ? 200 : 503, { status: ok ? 'ok' : state === 'ready' ? 'degraded' : state, store: { kind: store.kind, state: storeState } });
+  });
+
+  registerPhoneRoutes(http, {
+    phones: store.phones,
+    resolveAccess: profileAccessResolver(verifier, new Directory(store.users)),
+    publicUrl: config.publicUrl,
+  });
+
+  return {
+    http,
+    setState: (s) => {
+      state = s;
+    },
+  };
+}

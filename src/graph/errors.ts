@@ -1,0 +1,75 @@
+// Every error the service answers with is a GraphError, made here and nowhere else, so that the
+// wire form ({"error":{"code","message","innerError":{...}}}) is written in exactly one place.
+
+export class GraphError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    /** Extra response headers (WWW-Authenticate, Allow, Retry-After...). */
+    readonly headers: Readonly<Record<string, string>> = {},
+  ) {
+    super(message);
+    this.name = 'GraphError';
+  }
+}
+
+/** innerError.date as Graph writes it: UTC, seconds precision, no zone designator. */
+export function graphErrorDate(now = new Date()): string {
+  return now.toISOString().slice(0, 19);
+}
+
+export function errorBody(err: GraphError, requestId: string, clientRequestId: string): string {
+  return JSON.stringify({
+    error: {
+      code: err.code,
+      message: err.message,
+      innerError: { date: graphErrorDate(), 'request-id': requestId, 'client-request-id': clientRequestId },
+    },
+  });
+}
+
+// The 401 challenge Graph sends (microsofthackathons/tdi#24).
+const WWW_AUTHENTICATE =
+  'Bearer realm="", authorization_uri="https://login.microsoftonline.com/common/oauth2/authorize", client_id="00000003-0000-0000-c000-000000000000"';
+
+export const graphErrors = {
+  unauthenticated: (message: string) =>
+    new GraphError(401, 'InvalidAuthenticationToken', message, { 'www-authenticate': WWW_AUTHENTICATE }),
+  forbidden: (message = 'Insufficient privileges to complete the operation.') =>
+    new GraphError(403, 'Authorization_RequestDenied', message),
+  meWithAppToken: () => new GraphError(400, 'BadRequest', '/me request is only valid with delegated authentication flow.'),
+  userNotFound: (idOrUpn: string) =>
+    new GraphError(
+      404,
+      'Request_ResourceNotFound',
+      `Resource '${idOrUpn}' does not exist or one of its queried reference-property objects are not present.`,
+    ),
+  itemNotFound: (typeName: string, id: string) =>
+    new GraphError(404, 'itemNotFound', `The ${typeName} with id '${id}' was not found in this profile.`),
+  segmentNotFound: (segment: string) => new GraphError(404, 'BadRequest', `Resource not found for the segment '${segment}'.`),
+  methodNotAllowed: (allowed: readonly string[]) =>
+    new GraphError(405, 'Request_BadRequest', 'Specified HTTP method is not allowed for the request target.', {
+      allow: allowed.join(', '),
+    }),
+  malformedJson: () =>
+    new GraphError(
+      400,
+      'BadRequest',
+      'Unable to read JSON request payload. Please ensure Content-Type header is set and payload is of valid JSON format.',
+    ),
+  bodyRead: (message: string) => new GraphError(400, 'RequestBodyRead', message),
+  invalidRequest: (message: string) => new GraphError(400, 'invalidRequest', message),
+  badQuery: (message: string) => new GraphError(400, 'BadRequest', message),
+  unsupportedMediaType: (got: string | undefined) =>
+    new GraphError(
+      415,
+      'RequestBodyRead',
+      `A supported MIME type could not be found that matches the content type of the request. The supported type is 'application/json'; the request had ${got ? `'${got}'` : 'no Content-Type'}.`,
+    ),
+  payloadTooLarge: (limit: number) =>
+    new GraphError(413, 'RequestEntityTooLarge', `The request body is larger than the limit of ${limit} bytes.`),
+  serviceUnavailable: (message: string) =>
+    new GraphError(503, 'serviceNotAvailable', message, { 'retry-after': '5' }),
+  internal: () => new GraphError(500, 'generalException', 'An internal server error occurred. The request-id identifies it in the service log.'),
+};

@@ -1,0 +1,157 @@
+// Microsoft Graph's HTTP conventions, installed once on the app: request-id and client-request-id
+// on every response, the error envelope for every failure (ours, Fastify's and Node's parser's),
+// the JSON body parser, 404 and 405, and the content types Graph answers with.
+import { randomUUID } from 'node:crypto';
+import type { Socket } from 'node:net';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { GraphError, errorBody, graphErrors } from './errors.ts';
+
+/** What Graph sends with a successful JSON body. */
+export const ODATA_JSON = 'application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8';
+/** Graph's errors use plain application/json (the v3 SDK parses error bodies only then). */
+const ERROR_JSON = 'application/json';
+export const MAX_BODY_BYTES = 64 * 1024;
+
+/** A client-request-id is echoed when it is reasonable; it is never required (Kiota sends none). */
+function clientRequestIdOf(request: FastifyRequest): string {
+  const sent = request.headers['client-request-id'];
+  if (typeof sent === 'string' && sent.length > 0 && sent.length <= 128 && /^[\x21-\x7e]+$/.test(sent)) return sent;
+  return request.id; // Graph answers with the request-id when the client sent none
+}
+
+export const newRequestId = () => randomUUID();
+
+export function sendError(request: FastifyRequest, reply: FastifyReply, err: GraphError): FastifyReply {
+  reply.code(err.status).type(ERROR_JSON).headers(err.headers);
+  return reply.send(errorBody(err, request.id, clientRequestIdOf(request)));
+}
+
+export function sendJson(reply: FastifyReply, status: number, body: unknown): FastifyReply {
+  return reply.code(status).type(ODATA_JSON).header('odata-version', '4.0').send(JSON.stringify(body));
+}
+
+/** The parsed JSON body of a POST or PATCH; a request without one is refused like Graph refuses it. */
+export function jsonBody(request: FastifyRequest): unknown {
+  if (request.body !== undefined) return request.body;
+  if (!request.headers['content-type']) throw graphErrors.unsupportedMediaType(undefined);
+  throw graphErrors.malformedJson();
+}
+
+/** Base URL the caller used to reach us (or the configured public one), without a trailing slash. */
+export function publicBase(request: FastifyRequest, configured: string | undefined): string {
+  return configured ?? `${request.protocol}://${request.host}`;
+}
+
+/** Turns Fastify's own errors (body parsing, limits, bad URLs) into Graph errors. */
+function toGraphError(err: unknown): GraphError | undefined {
+  if (err instanceof GraphError) return err;
+  const e = err as { code?: string; statusCode?: number };
+  switch (e.code) {
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+      return undefined; // handled by the caller with the request's content type
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return graphErrors.payloadTooLarge(MAX_BODY_BYTES);
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+      return graphErrors.malformedJson();
+    case 'FST_ERR_BAD_URL':
+      return graphErrors.badQuery('The request URL is not valid (bad percent-encoding).');
+  }
+  if (err instanceof SyntaxError || (e.statusCode === 400 && (err as Error).message?.includes('JSON'))) {
+    return graphErrors.malformedJson();
+  }
+  if (e.statusCode === 400 && /__proto__|constructor/.test((err as Error).message ?? '')) {
+    return graphErrors.malformedJson();
+  }
+  return undefined;
+}
+
+export function installGraphConventions(app: FastifyInstance): void {
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('request-id', request.id).header('client-request-id', clientRequestIdOf(request));
+  });
+
+  // One line per request, after the answer: cheap, and carries the request-id.
+  app.addHook('onResponse', async (request, reply) => {
+    request.log.info(
+      { method: request.method, url: request.url, statusCode: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10 },
+      'request',
+    );
+  });
+
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit: MAX_BODY_BYTES }, (_req, text, done) => {
+    try {
+      done(null, JSON.parse(text as string));
+    } catch {
+      done(graphErrors.malformedJson(), undefined);
+    }
+  });
+
+  app.setErrorHandler((err, request, reply) => {
+    const graphError =
+      toGraphError(err) ??
+      ((err as { code?: string }).code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE'
+        ? graphErrors.unsupportedMediaType(request.headers['content-type'])
+        : undefined);
+    if (graphError) return sendError(request, reply, graphError);
+    const status = (err as { statusCode?: number }).statusCode;
+    if (status && status >= 400 && status < 500) {
+      return sendError(request, reply, new GraphError(status, 'BadRequest', (err as Error).message));
+    }
+    request.log.error({ err }, 'unhandled error');
+    return sendError(request, reply, graphErrors.internal());
+  });
+
+  app.setNotFoundHandler((request, reply) => {
+    const path = request.url.split('?')[0] ?? '';
+    const segment = path.split('/').filter(Boolean).pop() ?? '';
+    return sendError(request, reply, graphErrors.segmentNotFound(decodeSafe(segment)));
+  });
+}
+
+function decodeSafe(s: string): string {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return s;
+  }
+}
+
+const ALL_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;
+
+/** Answers 405 with Allow for every method a path does not serve. */
+export function methodNotAllowed(app: FastifyInstance, url: string, allowed: readonly string[]): void {
+  const served = new Set([...allowed, ...(allowed.includes('GET') ? ['HEAD'] : [])]);
+  const others = ALL_METHODS.filter((m) => !served.has(m));
+  app.route({
+    method: others,
+    url,
+    handler: async (request, reply) => sendError(request, reply, graphErrors.methodNotAllowed(allowed)),
+  });
+}
+
+/**
+ * Node's HTTP parser rejects some requests before Fastify sees them (headers over the size limit,
+ * garbage bytes). They still get a Graph error body.
+ */
+export function clientErrorHandler(err: NodeJS.ErrnoException, socket: Socket): void {
+  if (!socket.writable || (err as { code?: string }).code === 'ECONNRESET') {
+    socket.destroy();
+    return;
+  }
+  const tooLarge = err.code === 'HPE_HEADER_OVERFLOW';
+  const status = tooLarge ? 431 : 400;
+  const requestId = newRequestId();
+  const body = errorBody(
+    new GraphError(status, tooLarge ? 'RequestHeaderFieldsTooLarge' : 'BadRequest', tooLarge ? 'The request headers are too large.' : 'The request is not valid HTTP.'),
+    requestId,
+    requestId,
+  );
+  socket.end(
+    `HTTP/1.1 ${status} ${tooLarge ? 'Request Header Fields Too Large' : 'Bad Request'}\r\n` +
+      `content-type: ${ERROR_JSON}\r\ncontent-length: ${Buffer.byteLength(body)}\r\nrequest-id: ${requestId}\r\n` +
+      `client-request-id: ${requestId}\r\nconnection: close\r\n\r\n${body}`,
+  );
+}

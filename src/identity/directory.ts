@@ -1,0 +1,40 @@
+// The directory of users: who exists in which tenant. Signed-in users are added on first sight
+// (their token says who they are); `/users/{id | userPrincipalName}` is resolved here, always within
+// the caller's tenant, so another tenant's users can never be found.
+import type { DirectoryUser, UserStore } from '../store/types.ts';
+import type { Principal } from './principal.ts';
+
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const SEEN_MAX = 50_000;
+
+export class Directory {
+  /** Users already written with exactly these values by this process. */
+  private readonly seen = new Set<string>();
+
+  constructor(private readonly users: UserStore) {}
+
+  /** Records the signed-in user of a delegated token; a no-op after the first time. */
+  async remember(p: Principal): Promise<void> {
+    if (p.kind !== 'delegated' || !p.userId) return;
+    const user: DirectoryUser = {
+      tenantId: p.tenantId,
+      id: p.userId,
+      userPrincipalName: p.userPrincipalName ?? p.userId,
+      displayName: p.displayName ?? p.userPrincipalName ?? p.userId,
+    };
+    await this.add(user);
+  }
+
+  async add(user: DirectoryUser): Promise<void> {
+    const key = `${user.tenantId}\n${user.id}\n${user.userPrincipalName}\n${user.displayName}`;
+    if (this.seen.has(key)) return;
+    await this.users.upsert(user);
+    if (this.seen.size >= SEEN_MAX) this.seen.clear();
+    this.seen.add(key);
+  }
+
+  /** The user named by id or userPrincipalName in the tenant, or undefined. */
+  find(tenantId: string, idOrUpn: string): Promise<DirectoryUser | undefined> {
+    return GUID.test(idOrUpn) ? this.users.findById(tenantId, idOrUpn.toLowerCase()) : this.users.findByUpn(tenantId, idOrUpn);
+  }
+}

@@ -1,0 +1,60 @@
+#!/usr/bin/env node
+// The command line: serve (default), token, migrate. Parses and dispatches; no logic of its own.
+import { ConfigError, loadConfig, settingsHelp } from './config.ts';
+import { startService } from './serve.ts';
+import { openStore } from './store/open.ts';
+import { TOKEN_HELP, tokenCommand, UsageError } from './tokenCommand.ts';
+
+const HELP = `graph-profile-phones: the Microsoft Graph beta profile phones API (itemPhone), self-hosted.
+
+Usage:
+  npm start [-- <settings>]              serve /beta on HOST:PORT (default http://127.0.0.1:8080)
+  npm run -s token -- --user <upn> ...   print a development access token (npm run -s token -- --help)
+  npm run migrate [-- <settings>]        apply database migrations and exit
+
+Settings (flag, environment variable; a flag wins):
+${settingsHelp()}
+`;
+
+async function main(argv: string[]): Promise<number> {
+  const [command = 'serve', ...rest] = argv;
+  if (rest.includes('--help') || rest.includes('-h') || command === '--help' || command === 'help') {
+    process.stdout.write(command === 'token' ? `${TOKEN_HELP}\n` : HELP);
+    return 0;
+  }
+  switch (command) {
+    case 'serve': {
+      const service = await startService(loadConfig(rest));
+      const forceExitMs = 10_000;
+      const shutdown = () => {
+        setTimeout(() => process.exit(1), forceExitMs).unref();
+        service.stop().then(() => process.exit(0), () => process.exit(1));
+      };
+      process.once('SIGTERM', shutdown);
+      process.once('SIGINT', shutdown);
+      return -1; // keep running
+    }
+    case 'token':
+      process.stdout.write(`${await tokenCommand(rest)}\n`);
+      return 0;
+    case 'migrate': {
+      const store = await openStore(loadConfig(rest));
+      process.stderr.write(`migrated: ${store.kind} at ${store.location}\n`);
+      await store.close();
+      return 0;
+    }
+    default:
+      throw new UsageError(`Unknown command '${command}'.\n\n${HELP}`);
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    if (code >= 0) process.exitCode = code;
+  },
+  (err: unknown) => {
+    const expected = err instanceof ConfigError || err instanceof UsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS');
+    process.stderr.write(`${expected ? (err as Error).message : (err as Error).stack ?? String(err)}\n`);
+    process.exitCode = 2;
+  },
+);

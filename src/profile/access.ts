@@ -1,0 +1,63 @@
+// Decides, before a body is read, whose profile a request reaches and whether the caller may:
+// authenticate the bearer token, find the profile's owner (/me or /users/{id | upn}) within the
+// caller's tenant, and apply the permission policy. Shared by every profile collection.
+import type { FastifyRequest } from 'fastify';
+import { graphErrors } from '../graph/errors.ts';
+import type { Directory } from '../identity/directory.ts';
+import { isAllowed, type Operation } from '../identity/policy.ts';
+import type { Principal, TokenVerifier } from '../identity/principal.ts';
+import type { IdentitySet } from './itemFacet.ts';
+import type { ProfileOwner } from '../store/types.ts';
+
+export interface ProfileAccess {
+  readonly principal: Principal;
+  readonly owner: ProfileOwner;
+  /** The caller as createdBy / lastModifiedBy record it. */
+  readonly actor: IdentitySet;
+}
+
+function bearerToken(request: FastifyRequest): string {
+  const header = request.headers.authorization;
+  if (header === undefined) throw graphErrors.unauthenticated('Access token is empty.');
+  const match = /^Bearer[ \t]+(\S*)[ \t]*$/i.exec(header);
+  if (!match) throw graphErrors.unauthenticated('Access token is empty.');
+  if (!match[1]) throw graphErrors.unauthenticated('Access token is empty.');
+  return match[1];
+}
+
+function actorOf(p: Principal): IdentitySet {
+  return {
+    application: p.appId ? { displayName: p.appDisplayName ?? null, id: p.appId } : null,
+    device: null,
+    user: p.kind === 'delegated' ? { displayName: p.displayName ?? null, id: p.userId ?? null } : null,
+  };
+}
+
+export function profileAccessResolver(verifier: TokenVerifier, directory: Directory) {
+  /** `userParam` is the {id | userPrincipalName} segment, or undefined for /me. */
+  return async function resolve(request: FastifyRequest, operation: Operation, userParam: string | undefined): Promise<ProfileAccess> {
+    const principal = await verifier.verify(bearerToken(request));
+    await directory.remember(principal);
+    const own = (): ProfileAccess => {
+      if (!isAllowed(principal, operation, 'own')) throw graphErrors.forbidden();
+      return { principal, owner: { tenantId: principal.tenantId, userId: principal.userId! }, actor: actorOf(principal) };
+    };
+
+    if (userParam === undefined) {
+      if (principal.kind !== 'delegated') throw graphErrors.meWithAppToken();
+      return own();
+    }
+    const named = userParam.toLowerCase();
+    if (principal.kind === 'delegated' && (named === principal.userId || named === principal.userPrincipalName?.toLowerCase())) {
+      return own();
+    }
+    const user = await directory.find(principal.tenantId, userParam);
+    if (user && principal.kind === 'delegated' && user.id === principal.userId) return own();
+    // Refused before existence is revealed: a caller who may not reach other users learns nothing.
+    if (!isAllowed(principal, operation, 'other')) throw graphErrors.forbidden();
+    if (!user) throw graphErrors.userNotFound(userParam);
+    return { principal, owner: { tenantId: user.tenantId, userId: user.id }, actor: actorOf(principal) };
+  };
+}
+
+export type ResolveProfileAccess = ReturnType<typeof profileAccessResolver>;

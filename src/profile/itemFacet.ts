@@ -1,0 +1,137 @@
+// itemFacet: the abstract base of every profile collection (phones, emails, addresses, ...).
+// Its properties, their wire order and the server-managed values live here so a second
+// collection reuses them untouched.
+import { edm, type EdmType, type PropertyDef } from '../graph/edm.ts';
+
+export const ALLOWED_AUDIENCES = [
+  'me',
+  'family',
+  'contacts',
+  'groupMembers',
+  'organization',
+  'federatedOrganizations',
+  'everyone',
+  'unknownFutureValue',
+] as const;
+
+export const DEFAULT_ALLOWED_AUDIENCES: readonly string[] = ['organization'];
+
+const identity: EdmType = {
+  kind: 'complex',
+  name: 'microsoft.graph.identity',
+  properties: {
+    displayName: { type: edm.string(256), nullable: true, settable: false },
+    id: { type: edm.string(256), nullable: true, settable: false },
+  },
+};
+
+const identitySet: EdmType = {
+  kind: 'complex',
+  name: 'microsoft.graph.identitySet',
+  properties: {
+    application: { type: identity, nullable: true, settable: false },
+    device: { type: identity, nullable: true, settable: false },
+    user: { type: identity, nullable: true, settable: false },
+  },
+};
+
+const readOnly = (type: EdmType): PropertyDef => ({ type, nullable: true, settable: false });
+
+/** itemFacet's properties in the order Graph writes them (the seed example's order). */
+export const itemFacetProperties = {
+  id: { type: edm.string(36), nullable: false, settable: false },
+  allowedAudiences: {
+    type: { kind: 'enum', name: 'microsoft.graph.allowedAudiences', members: ALLOWED_AUDIENCES, flags: true },
+    nullable: false,
+    settable: true,
+  },
+  inference: {
+    type: {
+      kind: 'complex',
+      name: 'microsoft.graph.inferenceData',
+      properties: {
+        confidenceScore: { type: edm.double, nullable: true, settable: true },
+        userHasVerifiedAccuracy: { type: edm.boolean, nullable: true, settable: true },
+      },
+    },
+    nullable: true,
+    settable: true,
+  },
+  createdDateTime: readOnly(edm.dateTimeOffset),
+  createdBy: readOnly(identitySet),
+  lastModifiedDateTime: readOnly(edm.dateTimeOffset),
+  lastModifiedBy: readOnly(identitySet),
+  isSearchable: { type: edm.boolean, nullable: true, settable: true },
+  source: {
+    // personDataSource as in the official CSDL excerpt (one string), not production's personDataSources.
+    type: {
+      kind: 'complex',
+      name: 'microsoft.graph.personDataSource',
+      properties: { type: { type: edm.string(128), nullable: true, settable: true } },
+    },
+    nullable: true,
+    settable: true,
+  },
+} as const satisfies Record<string, PropertyDef>;
+
+export interface Identity {
+  id: string | null;
+  displayName: string | null;
+}
+
+export interface IdentitySet {
+  application: Identity | null;
+  device: Identity | null;
+  user: Identity | null;
+}
+
+export interface InferenceData {
+  confidenceScore: number | null;
+  userHasVerifiedAccuracy: boolean | null;
+}
+
+export interface PersonDataSource {
+  type: string | null;
+}
+
+/** The values of an itemFacet a caller may set. */
+export interface ItemFacetSettable {
+  allowedAudiences: string[];
+  inference: InferenceData | null;
+  isSearchable: boolean | null;
+  source: PersonDataSource | null;
+}
+
+/** The values the server keeps on every itemFacet. */
+export interface ItemFacetManaged {
+  id: string;
+  createdDateTime: string;
+  createdBy: IdentitySet;
+  lastModifiedDateTime: string;
+  lastModifiedBy: IdentitySet;
+}
+
+export type ItemFacet = ItemFacetManaged & ItemFacetSettable;
+
+/** itemFacet's values in wire order, ready to be followed by the derived type's own properties. */
+export function itemFacetToWire(f: ItemFacet): Record<string, unknown> {
+  return {
+    id: f.id,
+    allowedAudiences: f.allowedAudiences.join(','),
+    inference: f.inference,
+    createdDateTime: f.createdDateTime,
+    createdBy: f.createdBy,
+    lastModifiedDateTime: f.lastModifiedDateTime,
+    lastModifiedBy: f.lastModifiedBy,
+    isSearchable: f.isSearchable,
+    source: f.source,
+  };
+}
+
+/**
+ * Graph writes DateTimeOffset with seven fractional digits ("2020-07-06T06:34:12.2294868Z").
+ * The clock gives milliseconds; the last four digits are zeros rather than invented precision.
+ */
+export function graphTimestamp(ms = Date.now()): string {
+  return new Date(ms).toISOString().replace(/\.(\d{3})Z$/, '.$10000Z');
+}

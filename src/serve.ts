@@ -1,0 +1,51 @@
+// Runs the service: opens the store, loads the token key, listens, and shuts down cleanly
+// (stop accepting, finish in-flight requests, close the store).
+import pino from 'pino';
+import { buildApp } from './app.ts';
+import type { Config } from './config.ts';
+import { loadOrCreateDevKey } from './identity/devIssuer.ts';
+import { devTokenVerifier } from './identity/devVerifier.ts';
+import { openStore } from './store/open.ts';
+
+export interface RunningService {
+  readonly url: string;
+  /** Stops accepting, lets in-flight requests finish, closes the store. */
+  stop(): Promise<void>;
+}
+
+export async function startService(config: Config): Promise<RunningService> {
+  const logger = pino({
+    level: config.logLevel,
+    base: { service: 'graph-profile-phones' },
+    timestamp: pino.stdTimeFunctions.isoTime,
+  });
+  const store = await openStore(config);
+  const verifier = devTokenVerifier(await loadOrCreateDevKey(config.dataDir));
+  const app = buildApp({ config, store, verifier, logger });
+  try {
+    await app.http.listen({ host: config.host, port: config.port });
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
+  app.setState('ready');
+  const address = app.http.server.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
+  logger.info({ url, store: store.kind, location: store.location, identity: 'development issuer' }, 'listening');
+
+  let stopping: Promise<void> | undefined;
+  return {
+    url,
+    stop() {
+      stopping ??= (async () => {
+        app.setState('stopping');
+        logger.info('stopping: finishing in-flight requests');
+        await app.http.close();
+        await store.close();
+        logger.info('stopped');
+      })();
+      return stopping;
+    },
+  };
+}

@@ -1,0 +1,114 @@
+// The store written once against Kysely's query builder, so each database only has to supply a dialect.
+import type { Kysely, Selectable } from 'kysely';
+import type { ItemPhone, ItemPhoneSettable } from '../profile/phones/schema.ts';
+import { facetColumns, facetFromRow, facetSettableColumns, modificationColumns } from './facetRows.ts';
+import type { Database, PhonesTable } from './schema.ts';
+import type { DirectoryUser, Modification, PhoneStore, ProfileOwner, UserStore } from './types.ts';
+
+export function kyselyUserStore(db: Kysely<Database>): UserStore {
+  const toUser = (r: Selectable<Database['users']>): DirectoryUser => ({
+    tenantId: r.tenant_id,
+    id: r.id,
+    userPrincipalName: r.user_principal_name,
+    displayName: r.display_name,
+  });
+  return {
+    async upsert(user) {
+      const upnKey = user.userPrincipalName.toLowerCase();
+      await db.transaction().execute(async (tx) => {
+        // A UPN can move to another account (Entra reuses them): the older holder loses it.
+        await tx
+          .updateTable('users')
+          .set({ upn_key: null })
+          .where('tenant_id', '=', user.tenantId)
+          .where('upn_key', '=', upnKey)
+          .where('id', '!=', user.id)
+          .execute();
+        await tx
+          .insertInto('users')
+          .values({
+            tenant_id: user.tenantId,
+            id: user.id,
+            user_principal_name: user.userPrincipalName,
+            upn_key: upnKey,
+            display_name: user.displayName,
+            created_date_time: new Date().toISOString(),
+          })
+          .onConflict((oc) =>
+            oc.columns(['tenant_id', 'id']).doUpdateSet({
+              user_principal_name: user.userPrincipalName,
+              upn_key: upnKey,
+              display_name: user.displayName,
+            }),
+          )
+          .execute();
+      });
+    },
+    async findById(tenantId, id) {
+      const row = await db.selectFrom('users').selectAll().where('tenant_id', '=', tenantId).where('id', '=', id).executeTakeFirst();
+      return row && toUser(row);
+    },
+    async findByUpn(tenantId, upn) {
+      const row = await db
+        .selectFrom('users')
+        .selectAll()
+        .where('tenant_id', '=', tenantId)
+        .where('upn_key', '=', upn.toLowerCase())
+        .executeTakeFirst();
+      return row && toUser(row);
+    },
+  };
+}
+
+function phoneFromRow(row: Selectable<PhonesTable>): ItemPhone {
+  return { ...facetFromRow(row), displayName: row.display_name, type: row.type, number: row.number };
+}
+
+function phoneSettableColumns(values: Partial<ItemPhoneSettable>): Partial<PhonesTable> {
+  const cols: Partial<PhonesTable> = facetSettableColumns(values);
+  if (values.displayName !== undefined) cols.display_name = values.displayName;
+  if (values.type !== undefined) cols.type = values.type;
+  if (values.number !== undefined) cols.number = values.number;
+  return cols;
+}
+
+export function kyselyPhoneStore(db: Kysely<Database>): PhoneStore {
+  const owned = (owner: ProfileOwner) =>
+    db.selectFrom('phones').selectAll().where('tenant_id', '=', owner.tenantId).where('user_id', '=', owner.userId);
+  return {
+    async list(owner) {
+      const rows = await owned(owner).orderBy('created_date_time').orderBy('id').execute();
+      return rows.map(phoneFromRow);
+    },
+    async get(owner, id) {
+      const row = await owned(owner).where('id', '=', id).executeTakeFirst();
+      return row && phoneFromRow(row);
+    },
+    async insert(owner, phone) {
+      await db
+        .insertInto('phones')
+        .values({ ...facetColumns(owner, phone), display_name: phone.displayName, type: phone.type, number: phone.number })
+        .execute();
+    },
+    async update(owner: ProfileOwner, id: string, changes: Partial<ItemPhoneSettable>, m: Modification) {
+      const row = await db
+        .updateTable('phones')
+        .set({ ...phoneSettableColumns(changes), ...modificationColumns(m.at, m.by) })
+        .where('tenant_id', '=', owner.tenantId)
+        .where('user_id', '=', owner.userId)
+        .where('id', '=', id)
+        .returningAll()
+        .executeTakeFirst();
+      return row && phoneFromRow(row);
+    },
+    async delete(owner, id) {
+      const result = await db
+        .deleteFrom('phones')
+        .where('tenant_id', '=', owner.tenantId)
+        .where('user_id', '=', owner.userId)
+        .where('id', '=', id)
+        .executeTakeFirst();
+      return result.numDeletedRows > 0n;
+    },
+  };
+}

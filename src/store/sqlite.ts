@@ -1,0 +1,65 @@
+// The embedded default: one SQLite file in DATA_DIR, in WAL mode, through better-sqlite3.
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
+import { Kysely, SqliteDialect, sql } from 'kysely';
+import { kyselyPhoneStore, kyselyUserStore } from './kyselyStore.ts';
+import { migrateToLatest } from './migrations.ts';
+import type { Database } from './schema.ts';
+import type { Store } from './types.ts';
+
+export interface SqliteOptions {
+  dataDir: string;
+  /** 'full' syncs every commit to disk; 'normal' can lose the last commits on power loss (never corrupts). */
+  synchronous: 'full' | 'normal';
+}
+
+export const SQLITE_FILE = 'graph.sqlite';
+
+/**
+ * Kysely prepares every query it runs. better-sqlite3 statements are reusable, so keeping them by SQL
+ * text means each distinct query is prepared once for the life of the process, not once per request.
+ */
+function withStatementCache(db: BetterSqlite3.Database) {
+  const cache = new Map<string, BetterSqlite3.Statement>();
+  return {
+    prepare(sqlText: string) {
+      let stmt = cache.get(sqlText);
+      if (!stmt) {
+        stmt = db.prepare(sqlText);
+        if (cache.size < 500) cache.set(sqlText, stmt);
+      }
+      return stmt;
+    },
+    close() {
+      cache.clear();
+      db.close();
+    },
+  };
+}
+
+export async function openSqliteStore(options: SqliteOptions): Promise<Store> {
+  mkdirSync(options.dataDir, { recursive: true });
+  const location = join(options.dataDir, SQLITE_FILE);
+  const raw = new BetterSqlite3(location);
+  raw.pragma('journal_mode = WAL');
+  raw.pragma(`synchronous = ${options.synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
+  raw.pragma('busy_timeout = 5000');
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(raw) }) });
+  try {
+    await migrateToLatest(db);
+  } catch (err) {
+    await db.destroy();
+    throw err;
+  }
+  return {
+    kind: 'sqlite',
+    location,
+    users: kyselyUserStore(db),
+    phones: kyselyPhoneStore(db),
+    async ping() {
+      await sql`select 1`.execute(db);
+    },
+    close: () => db.destroy(),
+  };
+}

@@ -1,0 +1,91 @@
+// `token`: mints a development access token and adds its user to the directory.
+// Prints the token alone on stdout so that `TOKEN=$(npm run -s token -- --user ...)` works.
+import { parseArgs } from 'node:util';
+import { loadConfig, SETTINGS } from './config.ts';
+import {
+  appIdFor,
+  DIRECTORY_ROLES,
+  displayNameFromUpn,
+  loadOrCreateDevKey,
+  mintAppToken,
+  mintDelegatedToken,
+  tenantIdFor,
+  userIdFor,
+} from './identity/devIssuer.ts';
+import { Directory } from './identity/directory.ts';
+import { openStore } from './store/open.ts';
+
+export const TOKEN_HELP = `Usage:
+  npm run -s token -- --user <userPrincipalName> [--scopes "User.ReadWrite ..."] [--tenant <name>] [--admin] [--client <app name>] [--name "<display name>"]
+  npm run -s token -- --app-only --client <app name> [--roles "User.Read.All ..."] [--tenant <name>]
+
+Prints one access token signed by the development issuer of DATA_DIR (created on first use).
+  --user        the signed-in user's userPrincipalName; the user is added to the directory on first use
+  --scopes      delegated permissions (scp), space-separated. Default: "User.ReadWrite"
+  --tenant      tenant name; the same name always gives the same tenant id. Default: contoso
+  --admin       give the user the Global Administrator directory role (in wids)
+  --client      the calling app's name (appid, app_displayname); required with --app-only
+  --name        the user's display name. Default: made from the userPrincipalName
+  --app-only    an application token (no user)
+  --roles       application permissions (roles), space-separated. Default: "User.Read.All"
+  --expires-in  lifetime in seconds. Default: 3600
+  --data-dir    as for the server (DATA_DIR); must be the server's to be accepted there`;
+
+export async function tokenCommand(args: string[]): Promise<string> {
+  const settingFlags = new Set(SETTINGS.map((s) => s.flag));
+  const { values } = parseArgs({
+    args,
+    strict: true,
+    options: {
+      user: { type: 'string' },
+      scopes: { type: 'string', default: 'User.ReadWrite' },
+      tenant: { type: 'string', default: 'contoso' },
+      admin: { type: 'boolean', default: false },
+      client: { type: 'string' },
+      name: { type: 'string' },
+      'app-only': { type: 'boolean', default: false },
+      roles: { type: 'string', default: 'User.Read.All' },
+      'expires-in': { type: 'string', default: '3600' },
+      ...Object.fromEntries([...settingFlags].map((f) => [f, { type: 'string' as const }])),
+    },
+  });
+  const config = loadConfig(
+    Object.entries(values)
+      .filter(([k, v]) => settingFlags.has(k) && typeof v === 'string')
+      .flatMap(([k, v]) => [`--${k}`, v as string]),
+  );
+  const lifetimeSeconds = Number(values['expires-in']);
+  if (!Number.isInteger(lifetimeSeconds) || lifetimeSeconds < 1) throw new UsageError('--expires-in must be a positive number of seconds.');
+  const tenantId = tenantIdFor(values.tenant!);
+  const app = values.client ? { id: appIdFor(values.client), displayName: values.client } : undefined;
+  const key = await loadOrCreateDevKey(config.dataDir);
+
+  if (values['app-only']) {
+    if (!app) throw new UsageError('--app-only needs --client <app name>.');
+    return mintAppToken(key, { tenantId, app, roles: words(values.roles!), lifetimeSeconds });
+  }
+  const upn = values.user;
+  if (!upn) throw new UsageError('--user <userPrincipalName> is required (or --app-only).');
+  if (/\s/.test(upn) || upn.length > 113) throw new UsageError('--user must be a userPrincipalName without spaces, at most 113 characters.');
+  const user = { tenantId, id: userIdFor(tenantId, upn), userPrincipalName: upn, displayName: values.name ?? displayNameFromUpn(upn) };
+  const store = await openStore(config);
+  try {
+    await new Directory(store.users).add(user);
+  } finally {
+    await store.close();
+  }
+  return mintDelegatedToken(key, {
+    tenantId,
+    userId: user.id,
+    userPrincipalName: upn,
+    displayName: user.displayName,
+    scopes: words(values.scopes!),
+    directoryRoles: values.admin ? [DIRECTORY_ROLES.globalAdministrator] : [],
+    app,
+    lifetimeSeconds,
+  });
+}
+
+const words = (s: string) => s.split(/[\s,]+/).filter(Boolean);
+
+export class UsageError extends Error {}
