@@ -1,0 +1,23 @@
+// Checks shared by the end-to-end suites: Graph's error envelope and its headers.
+import assert from 'node:assert/strict';
+import { isGuid, type TestResponse } from './service.ts';
+
+/** Asserts a Graph error: status, error.code, the envelope's shape, and request-id headers. */
+export function assertGraphError(res: TestResponse, status: number, code: string, message?: RegExp | string): void {
+  assert.equal(res.status, status, `expected ${status}, got ${res.status}: ${res.text}`);
+  assert.equal(res.headers.get('content-type'), 'application/json');
+  assert.ok(res.json && typeof res.json.error === 'object', `not a Graph error body: ${res.text}`);
+  const { error } = res.json;
+  assert.deepEqual(Object.keys(error), ['code', 'message', 'innerError']);
+  assert.equal(error.code, code, `error.code: ${res.text}`);
+  assert.equal(typeof error.message, 'string');
+  assert.ok(error.message.length > 0);
+  if (message instanceof RegExp) assert.match(error.message, message);
+  else if (typeof message === 'string') assert.equal(error.message, message);
+  assert.deepEqual(Object.keys(error.innerError), ['date', 'request-id', 'client-request-id']);
+  assert.match(error.innerError.date, /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}$/);
+  const requestId = res.headers.get('request-id');
+  assert.ok(isGuid(requestId), 'request-id header');
+  assert.equal(error.innerError['request-id'], requestId);
+  assert.equal(error.innerError['client-request-id'], res.headers.get('client-request-id'));
+}
