@@ -23,7 +23,8 @@ export const newRequestId = () => randomUUID();
 
 export function sendError(request: FastifyRequest, reply: FastifyReply, err: GraphError): FastifyReply {
   reply.code(err.status).type(ERROR_JSON).headers(err.headers);
-  return reply.send(errorBody(err, request.id, clientRequestIdOf(request)));
+  // A Buffer, because Fastify appends "; charset=utf-8" to a JSON type sent as a string.
+  return reply.send(Buffer.from(errorBody(err, request.id, clientRequestIdOf(request))));
 }
 
 export function sendJson(reply: FastifyReply, status: number, body: unknown): FastifyReply {

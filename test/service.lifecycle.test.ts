@@ -1,0 +1,134 @@
+// The service as a process, the way `npm start` runs it: start-up, logs, health, graceful SIGTERM
+// with a request in flight, restart persistence, --help, and the token command's output.
+import assert from 'node:assert/strict';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import { SETTINGS } from '../src/config.ts';
+
+const root = new URL('..', import.meta.url).pathname;
+const dataDir = mkdtempSync(join(tmpdir(), 'phones-proc-'));
+after(() => rmSync(dataDir, { recursive: true, force: true }));
+
+interface Proc {
+  child: ChildProcess;
+  url: string;
+  lines: Record<string, unknown>[];
+  exited: Promise<number | null>;
+}
+
+async function startProcess(): Promise<Proc> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', 'serve', '--port', '0', '--data-dir', dataDir], {
+    cwd: root,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const lines: Record<string, unknown>[] = [];
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  let buffer = '';
+  const url = await new Promise<string>((resolve, reject) => {
+    child.stdout!.on('data', (chunk: Buffer) => {
+      buffer += chunk.toString();
+      let nl: number;
+      while ((nl = buffer.indexOf('\n')) >= 0) {
+        const line = buffer.slice(0, nl);
+        buffer = buffer.slice(nl + 1);
+        const entry = JSON.parse(line) as Record<string, unknown>; // every stdout line is a JSON log entry
+        lines.push(entry);
+        if (entry.msg === 'listening') resolve(entry.url as string);
+      }
+    });
+    exited.then((code) => reject(new Error(`service exited early with ${code}`)));
+  });
+  return { child, url, lines, exited };
+}
+
+function token(user: string): string {
+  const out = spawnSync('npm', ['run', '-s', 'token', '--', '--user', user, '--data-dir', dataDir], { cwd: root, encoding: 'utf8' });
+  assert.equal(out.status, 0, out.stderr);
+  return out.stdout.trim();
+}
+
+test('`npm run -s token` prints one access token and nothing else on stdout', () => {
+  const out = spawnSync('npm', ['run', '-s', 'token', '--', '--user', 'cli.user@contoso.com', '--data-dir', dataDir], { cwd: root, encoding: 'utf8' });
+  assert.equal(out.status, 0, out.stderr);
+  assert.match(out.stdout, /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\n$/);
+});
+
+test('the token command refuses bad use with exit code 2 and a message', () => {
+  const noUser = spawnSync('npm', ['run', '-s', 'token', '--', '--data-dir', dataDir], { cwd: root, encoding: 'utf8' });
+  assert.equal(noUser.status, 2);
+  assert.match(noUser.stderr, /--user/);
+  assert.equal(noUser.stdout, '');
+  const unknown = spawnSync('npm', ['run', '-s', 'token', '--', '--user', 'a@b.c', '--bogus', '--data-dir', dataDir], { cwd: root, encoding: 'utf8' });
+  assert.equal(unknown.status, 2);
+  assert.match(unknown.stderr, /bogus/);
+});
+
+test('--help lists every setting, and the README documents each one', () => {
+  const out = spawnSync(process.execPath, ['--import', 'tsx', 'src/main.ts', 'serve', '--help'], { cwd: root, encoding: 'utf8' });
+  assert.equal(out.status, 0);
+  const readme = readFileSync(join(root, 'README.md'), 'utf8');
+  for (const s of SETTINGS) {
+    assert.ok(out.stdout.includes(`--${s.flag}`), `--help lacks --${s.flag}`);
+    assert.ok(out.stdout.includes(s.env), `--help lacks ${s.env}`);
+    assert.ok(readme.includes(`\`${s.env}\``) && readme.includes(`\`--${s.flag}\``), `README lacks ${s.env} / --${s.flag}`);
+  }
+});
+
+test('a bad setting stops start-up with a clear message and exit code 2', () => {
+  const out = spawnSync(process.execPath, ['--import', 'tsx', 'src/main.ts', 'serve', '--port', 'eighty'], { cwd: root, encoding: 'utf8' });
+  assert.equal(out.status, 2);
+  assert.match(out.stderr, /PORT must be/);
+});
+
+test('serves, logs JSON with the request-id, finishes an in-flight request on SIGTERM, exits 0, keeps the data', async () => {
+  const first = await startProcess();
+  const t = token('lifecycle@contoso.com');
+  const health = await fetch(`${first.url}/health`);
+  assert.equal(health.status, 200);
+
+  const created = await fetch(`${first.url}/beta/me/profile/phones`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${t}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ number: '+1 206 555 0100' }),
+  });
+  assert.equal(created.status, 201);
+  const requestId = created.headers.get('request-id');
+  await new Promise((r) => setTimeout(r, 100));
+  const logged = first.lines.find((l) => l.requestId === requestId);
+  assert.ok(logged, 'a log line carries the request-id');
+  assert.equal(logged.statusCode, 201);
+
+  // A POST whose body is still arriving when SIGTERM comes must be answered, not cut off.
+  const { port, hostname } = new URL(first.url);
+  const body = JSON.stringify({ number: '+1 206 555 0111' });
+  const socket = connect(Number(port), hostname);
+  await new Promise((r) => socket.once('connect', r));
+  let answer = '';
+  socket.on('data', (c) => (answer += c.toString()));
+  const closed = new Promise((r) => socket.once('close', r));
+  socket.write(
+    `POST /beta/me/profile/phones HTTP/1.1\r\nhost: ${hostname}\r\nauthorization: Bearer ${t}\r\ncontent-type: application/json\r\ncontent-length: ${body.length}\r\n\r\n${body.slice(0, 5)}`,
+  );
+  await new Promise((r) => setTimeout(r, 200));
+  first.child.kill('SIGTERM');
+  await new Promise((r) => setTimeout(r, 200));
+  socket.end(body.slice(5));
+  await closed;
+  assert.match(answer, /^HTTP\/1\.1 201 /);
+  assert.equal(await first.exited, 0);
+  assert.ok(first.lines.some((l) => l.msg === 'stopped'));
+
+  const second = await startProcess();
+  try {
+    const list = await fetch(`${second.url}/beta/me/profile/phones`, { headers: { authorization: `Bearer ${t}` } });
+    const json = (await list.json()) as { value: { number: string }[] };
+    assert.deepEqual(json.value.map((p) => p.number), ['+1 206 555 0100', '+1 206 555 0111']);
+  } finally {
+    second.child.kill('SIGINT');
+    assert.equal(await second.exited, 0);
+  }
+});
