@@ -1,7 +1,7 @@
 // Builds the HTTP app from its parts (nothing listens here): the one place that wires everything.
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Config } from './config.ts';
-import { clientErrorHandler, installGraphConventions, MAX_BODY_BYTES, newRequestId, sendJson } from './graph/http.ts';
+import { clientErrorHandler, frameworkErrors, installGraphConventions, MAX_BODY_BYTES, newRequestId, sendJson } from './graph/http.ts';
 import { Directory } from './identity/directory.ts';
 import type { TokenVerifier } from './identity/principal.ts';
 import { profileAccessResolver } from './profile/access.ts';
@@ -30,7 +30,9 @@ export function buildApp({ config, store, verifier, logger }: AppParts): App {
     // One log line per request, written by graph/http.ts after the answer.
     logController: new LogController({ requestIdLogLabel: 'requestId', disableRequestLogging: true }),
     bodyLimit: MAX_BODY_BYTES,
-    routerOptions: { ignoreTrailingSlash: true, caseSensitive: false, maxParamLength: 512 },
+    // Segments up to the URL's own limit reach the routes, which answer 404 for ids they don't know.
+    routerOptions: { ignoreTrailingSlash: true, caseSensitive: false, maxParamLength: 8192 },
+    frameworkErrors,
     return503OnClosing: true,
     clientErrorHandler,
   });

@@ -11,7 +11,11 @@ import { SETTINGS } from '../src/config.ts';
 
 const root = new URL('..', import.meta.url).pathname;
 const dataDir = mkdtempSync(join(tmpdir(), 'phones-proc-'));
-after(() => rmSync(dataDir, { recursive: true, force: true }));
+const live = new Set<ChildProcess>();
+after(() => {
+  for (const c of live) if (c.exitCode === null) c.kill('SIGKILL'); // a failed test must not leave a server behind
+  rmSync(dataDir, { recursive: true, force: true });
+});
 
 interface Proc {
   child: ChildProcess;
@@ -25,6 +29,7 @@ async function startProcess(): Promise<Proc> {
     cwd: root,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  live.add(child);
   const lines: Record<string, unknown>[] = [];
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   let buffer = '';
@@ -130,5 +135,69 @@ test('serves, logs JSON with the request-id, finishes an in-flight request on SI
   } finally {
     second.child.kill('SIGINT');
     assert.equal(await second.exited, 0);
+  }
+});
+
+/** The bash block that follows `<!-- walkthrough:NAME -->` in the README. */
+function readmeBlock(name: string): string {
+  const readme = readFileSync(join(root, 'README.md'), 'utf8');
+  const match = new RegExp(`<!-- walkthrough:${name} -->\\s*\`\`\`bash\\n([\\s\\S]*?)\`\`\``).exec(readme);
+  assert.ok(match, `README has no walkthrough:${name} block`);
+  return match[1]!;
+}
+
+test("the README's walk-through works as written: token, create with curl, list, restart, list", async () => {
+  const walkDir = mkdtempSync(join(tmpdir(), 'phones-walk-'));
+  const run = (script: string, url: string, env: Record<string, string> = {}) => {
+    // The README talks to 127.0.0.1:8080; the test's server listens on a free port instead.
+    const out = spawnSync('bash', ['-euo', 'pipefail', '-c', script.replaceAll('http://127.0.0.1:8080', url)], {
+      cwd: root,
+      encoding: 'utf8',
+      env: { ...process.env, DATA_DIR: walkDir, ...env },
+    });
+    assert.equal(out.status, 0, out.stderr);
+    return out.stdout;
+  };
+  const serve = () => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', 'serve', '--port', '0'], {
+      cwd: root,
+      env: { ...process.env, DATA_DIR: walkDir },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    const exited = new Promise((r) => child.on('exit', r));
+    const url = new Promise<string>((resolve) => {
+      let buf = '';
+      child.stdout!.on('data', (c: Buffer) => {
+        buf += c.toString();
+        const m = /"url":"([^"]+)","store"/.exec(buf);
+        if (m) resolve(m[1]!);
+      });
+    });
+    return { child, exited, url };
+  };
+  const children: ChildProcess[] = [];
+  try {
+    const first = serve();
+    children.push(first.child);
+    // The create block sets TOKEN; print it at the end so the list block can reuse it.
+    const out = run(`${readmeBlock('create')}\necho; echo "TOKEN=$TOKEN"`, await first.url);
+    // curl prints each body without a newline: split the two JSON documents apart.
+    const [created, listed] = out.replace(/}\{"@odata/g, '}\n{"@odata').split('\n').filter((l) => l.startsWith('{'));
+    assert.equal(JSON.parse(created!).displayName, 'Car Phone');
+    assert.equal(JSON.parse(listed!).value.length, 1);
+    const tokenValue = /TOKEN=(\S+)/.exec(out)![1]!;
+    first.child.kill('SIGINT');
+    await first.exited;
+
+    const second = serve();
+    children.push(second.child);
+    const again = JSON.parse(run(readmeBlock('list'), await second.url, { TOKEN: tokenValue }));
+    assert.equal(again.value.length, 1);
+    assert.equal(again.value[0].number, '+7 499 342 22 13');
+    second.child.kill('SIGTERM');
+    await second.exited;
+  } finally {
+    for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
+    rmSync(walkDir, { recursive: true, force: true });
   }
 });

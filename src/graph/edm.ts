@@ -113,7 +113,8 @@ function readValue(def: PropertyDef, value: unknown, path: string): unknown {
       if (typeof value !== 'boolean') throw wrongType(value, path, t);
       return value;
     case 'double':
-      if (typeof value !== 'number') throw wrongType(value, path, t);
+      // JSON.parse turns 1e400 into Infinity, which JSON cannot carry back: refuse it rather than lose it.
+      if (typeof value !== 'number' || !Number.isFinite(value)) throw wrongType(value, path, t);
       return value;
     case 'dateTimeOffset': {
       if (typeof value !== 'string') throw wrongType(value, path, t);

@@ -58,6 +58,8 @@ function toGraphError(err: unknown): GraphError | undefined {
       return graphErrors.malformedJson();
     case 'FST_ERR_BAD_URL':
       return graphErrors.badQuery('The request URL is not valid (bad percent-encoding).');
+    case 'FST_ERR_MAX_PARAM_LENGTH':
+      return new GraphError(414, 'RequestUriTooLong', 'A segment of the request URL is too long.');
   }
   if (err instanceof SyntaxError || (e.statusCode === 400 && (err as Error).message?.includes('JSON'))) {
     return graphErrors.malformedJson();
@@ -68,10 +70,21 @@ function toGraphError(err: unknown): GraphError | undefined {
   return undefined;
 }
 
+function setRequestIdHeaders(request: FastifyRequest, reply: FastifyReply): void {
+  reply.header('request-id', request.id).header('client-request-id', clientRequestIdOf(request));
+}
+
+/**
+ * Fastify reports a URL it cannot route (bad percent-encoding, an over-long segment) through its
+ * `frameworkErrors` option, before any hook runs; this answers those in Graph's form too.
+ */
+export function frameworkErrors(err: Error, request: FastifyRequest, reply: FastifyReply): void {
+  setRequestIdHeaders(request, reply);
+  void sendError(request, reply, toGraphError(err) ?? graphErrors.badQuery(err.message));
+}
+
 export function installGraphConventions(app: FastifyInstance): void {
-  app.addHook('onRequest', async (request, reply) => {
-    reply.header('request-id', request.id).header('client-request-id', clientRequestIdOf(request));
-  });
+  app.addHook('onRequest', async (request, reply) => setRequestIdHeaders(request, reply));
 
   // One line per request, after the answer: cheap, and carries the request-id.
   app.addHook('onResponse', async (request, reply) => {
