@@ -181,3 +181,15 @@ test('/beta/users/{upn} finds the user whatever the case of the UPN', async () =
   assert.equal(list.status, 200);
   assert.equal(list.json.value.length, 1);
 });
+
+test('an empty PATCH changes nothing but the modification stamp', async () => {
+  const t = await svc.token(['--user', 'empty.patch@contoso.com']);
+  const created = await svc.request('POST', '/beta/me/profile/phones', { token: t, body: { number: '9', type: 'pager' } });
+  await new Promise((r) => setTimeout(r, 5));
+  const patched = await svc.request('PATCH', `/beta/me/profile/phones/${created.json.id}`, { token: t, body: {} });
+  assert.equal(patched.status, 200);
+  const { lastModifiedDateTime: before, ...rest } = created.json;
+  const { lastModifiedDateTime: after, ...restAfter } = patched.json;
+  assert.deepEqual(restAfter, rest);
+  assert.ok(after > before);
+});

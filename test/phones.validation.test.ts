@@ -391,6 +391,24 @@ test('NUL character in number or displayName -> 400 invalidRequest', async () =>
   await refusedOnPostAndPatch({ number: '+1 555 0100', source: { type: '\u0000' } }, 400, 'invalidRequest', /'source\/type'.*NUL/);
 });
 
+test('bytes that are not UTF-8 -> 400 BadRequest, never stored as replacement characters', async () => {
+  const bytes = Buffer.concat([Buffer.from('{"number":"+1 '), Buffer.from([0xff, 0xfe, 0xc3]), Buffer.from('"}')]);
+  await refused(() => postRaw(bytes, 'application/json'), 400, 'BadRequest', MALFORMED);
+  await refused(() => patchRaw(seedId, bytes, 'application/json'), 400, 'BadRequest', MALFORMED);
+});
+
+test('a UTF-8 byte-order mark before the JSON is accepted, as .NET accepts it', async () => {
+  const res = await postRaw(Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('{"number":"bom"}')]), 'application/json');
+  assert.equal(res.status, 201, res.text);
+  assert.equal(res.json.number, 'bom');
+});
+
+test('a charset other than UTF-8 -> 415 RequestBodyRead, nothing stored', async () => {
+  for (const type of ['application/json; charset=utf-16', 'application/json;charset="latin1"']) {
+    await refused(() => postRaw('{"number":"x"}', type), 415, 'RequestBodyRead');
+  }
+});
+
 test('a lone surrogate (\\ud800 escape in the JSON text) -> 400 invalidRequest', async () => {
   await refusedRawOnPostAndPatch('{"number":"+1 555 \\ud800 0100"}', 'application/json', 400, 'invalidRequest', /'number'.*surrogate/);
   await refusedRawOnPostAndPatch('{"number":"+1","displayName":"x\\udc00"}', 'application/json', 400, 'invalidRequest', /'displayName'.*surrogate/);

@@ -11,6 +11,7 @@ export const ODATA_JSON = 'application/json;odata.metadata=minimal;odata.streami
 /** Graph's errors use plain application/json (the v3 SDK parses error bodies only then). */
 const ERROR_JSON = 'application/json';
 export const MAX_BODY_BYTES = 64 * 1024;
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
 
 /** A client-request-id is echoed when it is reasonable; it is never required (Kiota sends none). */
 function clientRequestIdOf(request: FastifyRequest): string {
@@ -95,9 +96,15 @@ export function installGraphConventions(app: FastifyInstance): void {
   });
 
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit: MAX_BODY_BYTES }, (_req, text, done) => {
+  app.addContentTypeParser('application/json', { parseAs: 'buffer', bodyLimit: MAX_BODY_BYTES }, (request, bytes, done) => {
+    const charset = /;\s*charset\s*=\s*"?([^";\s]+)/i.exec(request.headers['content-type'] ?? '')?.[1]?.toLowerCase();
+    if (charset !== undefined && charset !== 'utf-8' && charset !== 'utf8') {
+      done(graphErrors.unsupportedMediaType(request.headers['content-type']), undefined);
+      return;
+    }
     try {
-      done(null, JSON.parse(text as string));
+      // fatal: bytes that are not UTF-8 are refused, never stored as U+FFFD; a BOM is allowed, as .NET allows it.
+      done(null, JSON.parse(utf8.decode(bytes as Buffer)));
     } catch {
       done(graphErrors.malformedJson(), undefined);
     }
