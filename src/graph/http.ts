@@ -44,30 +44,22 @@ export function publicBase(request: FastifyRequest, configured: string | undefin
   return configured ?? `${request.protocol}://${request.host}`;
 }
 
-/** Turns Fastify's own errors (body parsing, limits, bad URLs) into Graph errors. */
-function toGraphError(err: unknown): GraphError | undefined {
+/** Turns Fastify's own errors (media type, body size, unroutable URLs) into Graph errors. */
+function toGraphError(err: unknown, request: FastifyRequest): GraphError | undefined {
   if (err instanceof GraphError) return err;
-  const e = err as { code?: string; statusCode?: number };
-  switch (e.code) {
+  switch ((err as { code?: string }).code) {
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
-    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
-      return undefined; // handled by the caller with the request's content type
+      return graphErrors.unsupportedMediaType(request.headers['content-type']);
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
       return graphErrors.payloadTooLarge(MAX_BODY_BYTES);
-    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
-    case 'FST_ERR_CTP_INVALID_JSON_BODY':
-      return graphErrors.malformedJson();
     case 'FST_ERR_BAD_URL':
       return graphErrors.badQuery('The request URL is not valid (bad percent-encoding).');
     case 'FST_ERR_MAX_PARAM_LENGTH':
       return new GraphError(414, 'RequestUriTooLong', 'A segment of the request URL is too long.');
   }
-  if (err instanceof SyntaxError || (e.statusCode === 400 && (err as Error).message?.includes('JSON'))) {
-    return graphErrors.malformedJson();
-  }
-  if (e.statusCode === 400 && /__proto__|constructor/.test((err as Error).message ?? '')) {
-    return graphErrors.malformedJson();
-  }
+  const status = (err as { statusCode?: number }).statusCode;
+  // Any other refusal of Fastify's (e.g. a Content-Length that does not match the body) keeps its status.
+  if (status && status >= 400 && status < 500) return new GraphError(status, 'BadRequest', (err as Error).message);
   return undefined;
 }
 
@@ -81,7 +73,7 @@ function setRequestIdHeaders(request: FastifyRequest, reply: FastifyReply): void
  */
 export function frameworkErrors(err: Error, request: FastifyRequest, reply: FastifyReply): void {
   setRequestIdHeaders(request, reply);
-  void sendError(request, reply, toGraphError(err) ?? graphErrors.badQuery(err.message));
+  void sendError(request, reply, toGraphError(err, request) ?? graphErrors.badQuery(err.message));
 }
 
 export function installGraphConventions(app: FastifyInstance): void {
@@ -111,16 +103,8 @@ export function installGraphConventions(app: FastifyInstance): void {
   });
 
   app.setErrorHandler((err, request, reply) => {
-    const graphError =
-      toGraphError(err) ??
-      ((err as { code?: string }).code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE'
-        ? graphErrors.unsupportedMediaType(request.headers['content-type'])
-        : undefined);
+    const graphError = toGraphError(err, request);
     if (graphError) return sendError(request, reply, graphError);
-    const status = (err as { statusCode?: number }).statusCode;
-    if (status && status >= 400 && status < 500) {
-      return sendError(request, reply, new GraphError(status, 'BadRequest', (err as Error).message));
-    }
     request.log.error({ err }, 'unhandled error');
     return sendError(request, reply, graphErrors.internal());
   });
