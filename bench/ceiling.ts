@@ -1,0 +1,49 @@
+// The ceiling for bench/run.ts: a bare node:http server that answers every request with one fixed JSON body shaped
+// like an itemPhone GET response (about 600 bytes), with no routing, parsing, auth or storage. Whatever the service
+// reaches is reported as a share of this, measured in the same run on the same machine.
+//
+//   node --import tsx bench/ceiling.ts [port]      (or PORT=...; listens on 127.0.0.1 only)
+import { createServer } from 'node:http';
+
+const userId = '9ef9da8d-219a-5393-a2b8-e5245ae4814e';
+const by = { application: null, device: null, user: { displayName: 'Bench', id: userId } };
+export const CEILING_BODY = JSON.stringify({
+  '@odata.context': `http://127.0.0.1/beta/$metadata#users('${userId}')/profile/phones/$entity`,
+  id: '205254a2-875a-48fc-b1f1-2886d3ffc428',
+  allowedAudiences: 'organization',
+  inference: null,
+  createdDateTime: '2026-11-26T18:52:44.9820000Z',
+  createdBy: by,
+  lastModifiedDateTime: '2026-11-26T18:52:44.9820000Z',
+  lastModifiedBy: by,
+  isSearchable: null,
+  source: null,
+  displayName: 'Car Phone',
+  type: null,
+  number: '+7 499 342 22 13',
+});
+
+const body = Buffer.from(CEILING_BODY);
+const headers = {
+  'Content-Type': 'application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8',
+  'Content-Length': String(body.length),
+};
+
+const port = Number(process.argv[2] ?? process.env.PORT ?? 0);
+if (!Number.isInteger(port) || port < 0 || port > 65535) {
+  process.stderr.write(`usage: ceiling.ts <port>  (got '${process.argv[2] ?? process.env.PORT}')\n`);
+  process.exit(2);
+}
+
+const server = createServer((req, res) => {
+  req.resume(); // drain any body
+  res.writeHead(200, headers);
+  res.end(body);
+});
+server.listen(port, '127.0.0.1', () => {
+  const address = server.address();
+  process.stdout.write(`ceiling listening on http://127.0.0.1:${typeof address === 'object' && address ? address.port : port} (${body.length}-byte body)\n`);
+});
+const stop = () => server.close(() => process.exit(0));
+process.once('SIGTERM', stop);
+process.once('SIGINT', stop);
