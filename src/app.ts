@@ -1,4 +1,5 @@
 // Builds the HTTP app from its parts (nothing listens here): the one place that wires everything.
+import cors from '@fastify/cors';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Config } from './config.ts';
 import { clientErrorHandler, frameworkErrors, installGraphConventions, MAX_BODY_BYTES, newRequestId, sendJson } from './graph/http.ts';
@@ -37,6 +38,15 @@ export function buildApp({ config, store, verifier, logger }: AppParts): App {
     clientErrorHandler,
   });
   installGraphConventions(http);
+  // Browser apps call Graph across origins with a bearer token (no cookies), so any origin may call,
+  // as on Graph. Requests without an Origin header are not CORS and pass untouched.
+  void http.register(cors, {
+    origin: (origin, cb) => cb(null, origin ? '*' : false),
+    methods: ['GET', 'HEAD', 'POST', 'PATCH', 'DELETE'],
+    exposedHeaders: ['request-id', 'client-request-id', 'location', 'retry-after', 'www-authenticate', 'odata-version'],
+    maxAge: 3600,
+    strictPreflight: false,
+  });
 
   http.get('/health', async (_request, reply) => {
     let storeState = 'ok';

@@ -193,3 +193,21 @@ test('an empty PATCH changes nothing but the modification stamp', async () => {
   assert.deepEqual(restAfter, rest);
   assert.ok(after > before);
 });
+
+test('browser apps can call across origins: preflight 204, and the answer exposes the request-id', async () => {
+  const preflight = await svc.request('OPTIONS', '/beta/me/profile/phones', {
+    headers: { origin: 'http://localhost:3000', 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization,content-type' },
+  });
+  assert.equal(preflight.status, 204);
+  assert.equal(preflight.headers.get('access-control-allow-origin'), '*');
+  assert.match(preflight.headers.get('access-control-allow-methods')!, /PATCH/);
+  assert.match(preflight.headers.get('access-control-allow-headers')!, /authorization/);
+
+  const res = await svc.request('GET', '/beta/me/profile/phones', { token, headers: { origin: 'http://localhost:3000' } });
+  assert.equal(res.status, 200);
+  assert.equal(res.headers.get('access-control-allow-origin'), '*');
+  assert.match(res.headers.get('access-control-expose-headers')!, /request-id/);
+
+  // Without an Origin, OPTIONS is an ordinary request the path does not serve.
+  assertGraphError(await svc.request('OPTIONS', '/beta/me/profile/phones'), 405, 'Request_BadRequest');
+});
