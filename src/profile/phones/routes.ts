@@ -35,6 +35,7 @@ export function registerPhoneRoutes(app: FastifyInstance, deps: Deps): void {
   const access = (operation: Operation) =>
     async function authorize(request: FastifyRequest) {
       request.profileAccess = await resolveAccess(request, operation, (request.params as Params).userId);
+      refuseQueryOptions(request.query);
     };
   const ctx = (request: FastifyRequest, a: ProfileAccess, suffix = '') =>
     contextUrl(publicBase(request, deps.publicUrl), `users('${a.owner.userId}')/profile/phones${suffix}`);
@@ -45,14 +46,12 @@ export function registerPhoneRoutes(app: FastifyInstance, deps: Deps): void {
     const item = `${root}/:phoneId`;
 
     app.get(root, { onRequest: access('read') }, async (request, reply) => {
-      refuseQueryOptions(request.query);
       const a = request.profileAccess!;
       const value = (await phones.list(a.owner)).map(itemPhoneToWire);
       return sendJson(reply, 200, { '@odata.context': ctx(request, a), value });
     });
 
     app.post(root, { onRequest: access('write') }, async (request, reply) => {
-      refuseQueryOptions(request.query);
       const a = request.profileAccess!;
       const phone = newPhone(jsonBody(request), a.actor);
       await phones.insert(a.owner, phone);
@@ -61,7 +60,6 @@ export function registerPhoneRoutes(app: FastifyInstance, deps: Deps): void {
     });
 
     app.get(item, { onRequest: access('read') }, async (request, reply) => {
-      refuseQueryOptions(request.query);
       const a = request.profileAccess!;
       const id = (request.params as Params).phoneId!;
       const phone = await phones.get(a.owner, id);
@@ -70,7 +68,6 @@ export function registerPhoneRoutes(app: FastifyInstance, deps: Deps): void {
     });
 
     app.patch(item, { onRequest: access('write') }, async (request, reply) => {
-      refuseQueryOptions(request.query);
       const a = request.profileAccess!;
       const id = (request.params as Params).phoneId!;
       const changes = phoneChanges(jsonBody(request));
@@ -80,7 +77,6 @@ export function registerPhoneRoutes(app: FastifyInstance, deps: Deps): void {
     });
 
     app.delete(item, { onRequest: access('write') }, async (request, reply) => {
-      refuseQueryOptions(request.query);
       const a = request.profileAccess!;
       const id = (request.params as Params).phoneId!;
       if (!(await phones.delete(a.owner, id))) throw graphErrors.itemNotFound('itemPhone', id);
