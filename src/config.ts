@@ -10,6 +10,15 @@ export interface Config {
   readonly publicUrl: string | undefined;
   readonly logLevel: string;
   readonly sqliteSynchronous: 'full' | 'normal';
+  readonly identity: 'development' | 'entra';
+  /** Tenant ids (lower case) whose tokens are accepted, or ['*'] for any tenant. */
+  readonly entraTenants: readonly string[];
+  readonly entraAuthority: string;
+  readonly entraJwksUrl: string | undefined;
+  readonly entraAudiences: readonly string[];
+  readonly entraKeyRefreshSeconds: number;
+  readonly clockSkewSeconds: number;
+  readonly allowDevIdentityOnNetwork: boolean;
 }
 
 interface Setting {
@@ -38,6 +47,62 @@ export const SETTINGS: readonly Setting[] = [
     env: 'SQLITE_SYNCHRONOUS',
     default: 'full',
     help: "full: every acknowledged write survives power loss. normal: faster; a power loss may drop the last writes (never corrupts).",
+  },
+  {
+    key: 'identity',
+    flag: 'identity',
+    env: 'IDENTITY',
+    default: 'development',
+    help: 'development: tokens of the built-in development issuer (npm run -s token). entra: Microsoft Entra ID tokens only.',
+  },
+  {
+    key: 'entraTenants',
+    flag: 'entra-tenants',
+    env: 'ENTRA_TENANTS',
+    default: undefined,
+    help: 'entra: comma-separated tenant ids whose tokens are accepted, or * for any tenant (multi-tenant). Required with IDENTITY=entra.',
+  },
+  {
+    key: 'entraAuthority',
+    flag: 'entra-authority',
+    env: 'ENTRA_AUTHORITY',
+    default: 'https://login.microsoftonline.com',
+    help: 'entra: where OpenID Connect discovery is read ({authority}/{tenant}/v2.0/.well-known/openid-configuration) and the v2 issuer ({authority}/{tid}/v2.0).',
+  },
+  {
+    key: 'entraJwksUrl',
+    flag: 'entra-jwks-url',
+    env: 'ENTRA_JWKS_URL',
+    default: undefined,
+    help: 'entra: take signing keys from this JWKS URL instead of discovery.',
+  },
+  {
+    key: 'entraAudiences',
+    flag: 'entra-audiences',
+    env: 'ENTRA_AUDIENCES',
+    default: 'https://graph.microsoft.com,00000003-0000-0000-c000-000000000000',
+    help: "entra: comma-separated accepted token audiences (aud). Set your own API's App ID URI and client id (see README).",
+  },
+  {
+    key: 'entraKeyRefreshSeconds',
+    flag: 'entra-key-refresh-seconds',
+    env: 'ENTRA_KEY_REFRESH_SECONDS',
+    default: '300',
+    help: 'entra: at most one signing-key refresh per this many seconds when a token names an unknown key id.',
+  },
+  {
+    key: 'clockSkewSeconds',
+    flag: 'clock-skew-seconds',
+    env: 'CLOCK_SKEW_SECONDS',
+    default: '60',
+    help: 'Tolerance for token exp and nbf, in seconds (0-600).',
+  },
+  {
+    key: 'allowDevIdentityOnNetwork',
+    flag: 'allow-dev-identity-on-network',
+    env: 'ALLOW_DEV_IDENTITY_ON_NETWORK',
+    default: 'false',
+    help: 'true lets IDENTITY=development listen on a non-loopback address (anyone who can read DATA_DIR can mint tokens).',
   },
 ];
 
@@ -72,14 +137,58 @@ export function loadConfig(args: string[], env: NodeJS.ProcessEnv = process.env)
     }
     if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new ConfigError('PUBLIC_URL must be http or https.');
   }
+  const identity = get('identity');
+  if (identity !== 'development' && identity !== 'entra') throw new ConfigError(`IDENTITY must be development or entra, got '${identity}'.`);
+  const list = (key: keyof Config) => (get(key) ?? '').split(',').map((v) => v.trim()).filter(Boolean);
+  const entraTenants = list('entraTenants').map((t) => t.toLowerCase());
+  const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+  if (identity === 'entra') {
+    if (entraTenants.length === 0) throw new ConfigError('IDENTITY=entra needs ENTRA_TENANTS: tenant ids, or * for any tenant.');
+    const bad = entraTenants.filter((t) => t !== '*' && !GUID.test(t));
+    if (bad.length > 0 || (entraTenants.includes('*') && entraTenants.length > 1)) {
+      throw new ConfigError(`ENTRA_TENANTS must be tenant ids (GUIDs) or a lone *, got '${get('entraTenants')}'.`);
+    }
+  }
+  const seconds = (key: keyof Config, max: number) => {
+    const n = Number(get(key));
+    if (!Number.isInteger(n) || n < 0 || n > max) throw new ConfigError(`${SETTINGS.find((s) => s.key === key)!.env} must be 0-${max} seconds, got '${get(key)}'.`);
+    return n;
+  };
+  for (const key of ['entraAuthority', 'entraJwksUrl'] as const) {
+    const value = get(key);
+    if (value !== undefined && !/^https?:\/\/[^\s]+$/.test(value)) {
+      throw new ConfigError(`${SETTINGS.find((s) => s.key === key)!.env} must be an http(s) URL, got '${value}'.`);
+    }
+  }
+  const allowDev = get('allowDevIdentityOnNetwork');
+  if (allowDev !== 'true' && allowDev !== 'false') throw new ConfigError(`ALLOW_DEV_IDENTITY_ON_NETWORK must be true or false.`);
+  const host = get('host')!;
+  if (identity === 'development' && allowDev !== 'true' && !isLoopback(host)) {
+    throw new ConfigError(
+      `Refusing to listen on ${host} with IDENTITY=development: anyone who can read DATA_DIR can mint tokens this server accepts. ` +
+        'Use IDENTITY=entra for a shared server, listen on 127.0.0.1, or set ALLOW_DEV_IDENTITY_ON_NETWORK=true if you accept that risk.',
+    );
+  }
   return {
-    host: get('host')!,
+    host,
     port,
     dataDir: resolve(get('dataDir')!),
     publicUrl: publicUrl?.replace(/\/+$/, ''),
     logLevel,
     sqliteSynchronous: sync,
+    identity,
+    entraTenants,
+    entraAuthority: get('entraAuthority')!.replace(/\/+$/, ''),
+    entraJwksUrl: get('entraJwksUrl'),
+    entraAudiences: list('entraAudiences'),
+    entraKeyRefreshSeconds: seconds('entraKeyRefreshSeconds', 86_400),
+    clockSkewSeconds: seconds('clockSkewSeconds', 600),
+    allowDevIdentityOnNetwork: allowDev === 'true',
   };
+}
+
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || host === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(host);
 }
 
 export function settingsHelp(): string {

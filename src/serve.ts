@@ -3,8 +3,7 @@
 import pino from 'pino';
 import { buildApp } from './app.ts';
 import type { Config } from './config.ts';
-import { loadOrCreateDevKey } from './identity/devIssuer.ts';
-import { devTokenVerifier } from './identity/devVerifier.ts';
+import { verifierFromConfig } from './identity/fromConfig.ts';
 import { openStore } from './store/open.ts';
 
 export interface RunningService {
@@ -20,7 +19,7 @@ export async function startService(config: Config): Promise<RunningService> {
     timestamp: pino.stdTimeFunctions.isoTime,
   });
   const store = await openStore(config);
-  const verifier = devTokenVerifier(await loadOrCreateDevKey(config.dataDir));
+  const verifier = await verifierFromConfig(config, logger);
   const app = buildApp({ config, store, verifier, logger });
   try {
     await app.http.listen({ host: config.host, port: config.port });
@@ -32,7 +31,7 @@ export async function startService(config: Config): Promise<RunningService> {
   const address = app.http.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
-  logger.info({ url, store: store.kind, location: store.location, identity: 'development issuer' }, 'listening');
+  logger.info({ url, store: store.kind, location: store.location, identity: config.identity === 'entra' ? `entra (tenants ${config.entraTenants.join(', ')})` : 'development issuer' }, 'listening');
 
   let stopping: Promise<void> | undefined;
   return {

@@ -54,6 +54,9 @@ export async function tokenCommand(args: string[]): Promise<string> {
       .filter(([k, v]) => settingFlags.has(k) && typeof v === 'string')
       .flatMap(([k, v]) => [`--${k}`, v as string]),
   );
+  if (config.identity !== 'development') {
+    throw new UsageError('IDENTITY is entra: the server accepts only Microsoft Entra ID tokens, so development tokens would be refused.');
+  }
   const lifetimeSeconds = Number(values['expires-in']);
   if (!Number.isInteger(lifetimeSeconds) || lifetimeSeconds < 1) throw new UsageError('--expires-in must be a positive number of seconds.');
   const tenantId = tenantIdFor(values.tenant!);

@@ -6,6 +6,7 @@ import { graphErrors } from '../graph/errors.ts';
 import type { Directory } from '../identity/directory.ts';
 import { isAllowed, type Operation } from '../identity/policy.ts';
 import type { Principal, TokenVerifier } from '../identity/principal.ts';
+import { unauthenticated } from '../identity/tokens.ts';
 import type { IdentitySet } from './itemFacet.ts';
 import type { ProfileOwner } from '../store/types.ts';
 
@@ -18,10 +19,10 @@ export interface ProfileAccess {
 
 function bearerToken(request: FastifyRequest): string {
   const header = request.headers.authorization;
-  if (header === undefined) throw graphErrors.unauthenticated('Access token is empty.');
+  if (header === undefined) throw unauthenticated('empty');
   const match = /^Bearer[ \t]+(\S*)[ \t]*$/i.exec(header);
-  if (!match) throw graphErrors.unauthenticated('Access token is empty.');
-  if (!match[1]) throw graphErrors.unauthenticated('Access token is empty.');
+  if (!match) throw unauthenticated('empty');
+  if (!match[1]) throw unauthenticated('empty');
   return match[1];
 }
 

@@ -35,8 +35,9 @@ export interface TestResponse {
   json: any;
 }
 
-export async function startTestService(dataDir = mkdtempSync(join(tmpdir(), 'phones-test-'))): Promise<TestService> {
-  const config = loadConfig(['--port', '0', '--data-dir', dataDir, '--log-level', 'silent']);
+/** `args` are extra settings as flags (e.g. ['--identity', 'entra', ...]). */
+export async function startTestService(args: string[] = [], dataDir = mkdtempSync(join(tmpdir(), 'phones-test-'))): Promise<TestService> {
+  const config = loadConfig(['--port', '0', '--data-dir', dataDir, '--log-level', 'silent', ...args]);
   let running: RunningService = await startService(config);
   const service: TestService = {
     get url() {
