@@ -312,6 +312,48 @@ describe('permissions and tenants, with valid Entra tokens', () => {
   });
 });
 
+describe('every permission row that should pass, passes with Entra tokens', () => {
+  const USER_ADMIN = 'fe930be7-5e62-47db-91af-98c3a49a38b1';
+  const rows: { name: string; claims: () => JWTPayload; path: () => string; write: boolean }[] = [
+    ...['User.Read', 'User.ReadWrite', 'User.ReadBasic.All', 'User.Read.All', 'User.ReadWrite.All'].map((scp) => ({
+      name: `work or school, ${scp}, reads own`, claims: () => delegated(bob, { scp }), path: () => ME, write: false,
+    })),
+    ...['User.ReadBasic.All', 'User.Read.All', 'User.ReadWrite.All'].map((scp) => ({
+      name: `work or school, ${scp}, reads another user's`, claims: () => delegated(bob, { scp }), path: () => `/beta/users/${alice.oid}/profile/phones`, write: false,
+    })),
+    ...['User.ReadWrite', 'User.ReadWrite.All'].map((scp) => ({
+      name: `work or school, ${scp}, writes own`, claims: () => delegated(bob, { scp }), path: () => ME, write: true,
+    })),
+    ...[GLOBAL_ADMIN, USER_ADMIN].map((role) => ({
+      name: `work or school, User.ReadWrite.All with admin role ${role.slice(0, 8)}, writes another user's`,
+      claims: () => delegated(adminA, { scp: 'User.ReadWrite.All', wids: [role] }), path: () => `/beta/users/${bob.upn}/profile/phones`, write: true,
+    })),
+    ...['User.Read', 'User.ReadWrite'].map((scp) => ({
+      name: `personal account, ${scp}, reads own`, claims: () => delegated(msaUser, { scp }), path: () => ME, write: false,
+    })),
+    { name: 'personal account, User.ReadWrite, writes own', claims: () => delegated(msaUser, { scp: 'User.ReadWrite' }), path: () => ME, write: true },
+    ...['User.ReadBasic.All', 'User.Read.All', 'User.ReadWrite.All'].map((role) => ({
+      name: `application, ${role}, reads a user's`, claims: () => appOnly(TENANT_A, [role]), path: () => `/beta/users/${alice.upn}/profile/phones`, write: false,
+    })),
+  ];
+  for (const row of rows) {
+    test(row.name, async () => {
+      const token = await entra.mint(row.claims());
+      if (!row.write) {
+        const res = await svc.request('GET', row.path(), { token });
+        assert.equal(res.status, 200, res.text);
+        assert.ok(Array.isArray(res.json.value));
+        return;
+      }
+      const created = await svc.request('POST', row.path(), { token, body: { number: '+1 555 0400' } });
+      assert.equal(created.status, 201, created.text);
+      const item = `${row.path()}/${created.json.id}`;
+      assert.equal((await svc.request('PATCH', item, { token, body: { type: 'home' } })).status, 200);
+      assert.equal((await svc.request('DELETE', item, { token })).status, 204);
+    });
+  }
+});
+
 describe('accepted tokens and signing keys', () => {
   test('v1 and v2 issuers and both Graph audiences are accepted', async () => {
     for (const iss of [`https://sts.windows.net/${TENANT_A}/`, `${entra.authority}/${TENANT_A}/v2.0`]) {
