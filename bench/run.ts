@@ -46,7 +46,7 @@ const tempDirs = new Set<string>();
 function startChild(name: string, args: string[]): Child {
   const env = { ...process.env };
   // The service's settings come from the flags below only, never from the caller's environment.
-  for (const k of ['HOST', 'PORT', 'DATA_DIR', 'PUBLIC_URL', 'LOG_LEVEL', 'SQLITE_SYNCHRONOUS']) delete env[k];
+  for (const k of ['HOST', 'PORT', 'DATA_DIR', 'PUBLIC_URL', 'LOG_LEVEL', 'SQLITE_SYNCHRONOUS', 'DATABASE_URL']) delete env[k];
   const proc = spawn(process.execPath, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let tail = '';
   const keep = (chunk: Buffer) => {

@@ -5,15 +5,18 @@ import type { Config } from './config.ts';
 import { clientErrorHandler, frameworkErrors, installGraphConventions, MAX_BODY_BYTES, newRequestId, sendJson } from './graph/http.ts';
 import { Directory } from './identity/directory.ts';
 import type { TokenVerifier } from './identity/principal.ts';
-import { profileAccessResolver } from './profile/access.ts';
+import { installProfileAccess, profileAccessResolver } from './profile/access.ts';
 import { registerPhoneRoutes } from './profile/phones/routes.ts';
+import { registerProfileRoutes } from './profile/routes.ts';
 import type { Store } from './store/types.ts';
+import type { SkipTokens } from './graph/odata/skipToken.ts';
 
 export interface AppParts {
   config: Config;
   store: Store;
   verifier: TokenVerifier;
   logger: FastifyBaseLogger;
+  skipTokens: SkipTokens;
 }
 
 export type Lifecycle = 'starting' | 'ready' | 'stopping';
@@ -23,7 +26,7 @@ export interface App {
   setState(state: Lifecycle): void;
 }
 
-export function buildApp({ config, store, verifier, logger }: AppParts): App {
+export function buildApp({ config, store, verifier, logger, skipTokens }: AppParts): App {
   let state: Lifecycle = 'starting';
   const http = Fastify({
     loggerInstance: logger,
@@ -37,7 +40,8 @@ export function buildApp({ config, store, verifier, logger }: AppParts): App {
     return503OnClosing: true,
     clientErrorHandler,
   });
-  installGraphConventions(http);
+  // A database that is restarting or unreachable is answered 503 (Retry-After), not 500; the store knows which errors mean that.
+  installGraphConventions(http, { isUnavailable: (err) => store.isUnavailable(err) });
   // Browser apps call Graph across origins with a bearer token (no cookies), so any origin may call,
   // as on Graph. Requests without an Origin header are not CORS and pass untouched.
   void http.register(cors, {
@@ -59,10 +63,14 @@ export function buildApp({ config, store, verifier, logger }: AppParts): App {
     return sendJson(reply, ok ? 200 : 503, { status: ok ? 'ok' : state === 'ready' ? 'degraded' : state, store: { kind: store.kind, state: storeState } });
   });
 
+  installProfileAccess(http);
+  const resolveAccess = profileAccessResolver(verifier, new Directory(store.users));
+  registerProfileRoutes(http, { phones: store.phones, resolveAccess, publicUrl: config.publicUrl });
   registerPhoneRoutes(http, {
     phones: store.phones,
-    resolveAccess: profileAccessResolver(verifier, new Directory(store.users)),
+    resolveAccess,
     publicUrl: config.publicUrl,
+    skipTokens,
   });
 
   return {

@@ -10,6 +10,13 @@ export interface Config {
   readonly publicUrl: string | undefined;
   readonly logLevel: string;
   readonly sqliteSynchronous: 'full' | 'normal';
+  /** postgres://... switches the store to PostgreSQL; undefined keeps SQLite in dataDir. */
+  readonly databaseUrl: string | undefined;
+  readonly pgPoolMax: number;
+  readonly pgConnectTimeoutMs: number;
+  readonly pgIdleTimeoutMs: number;
+  readonly pgStatementTimeoutMs: number;
+  readonly pgStartupWaitMs: number;
   readonly identity: 'development' | 'entra';
   /** Tenant ids (lower case) whose tokens are accepted, or ['*'] for any tenant. */
   readonly entraTenants: readonly string[];
@@ -47,6 +54,42 @@ export const SETTINGS: readonly Setting[] = [
     env: 'SQLITE_SYNCHRONOUS',
     default: 'full',
     help: "full: every acknowledged write survives power loss. normal: faster; a power loss may drop the last writes (never corrupts).",
+  },
+  {
+    key: 'databaseUrl',
+    flag: 'database-url',
+    env: 'DATABASE_URL',
+    default: undefined,
+    help: 'postgres://user:password@host:5432/database: keep the data in PostgreSQL (several instances may share it). Default: SQLite in DATA_DIR.',
+  },
+  { key: 'pgPoolMax', flag: 'pg-pool-max', env: 'PG_POOL_MAX', default: '10', help: 'PostgreSQL: connections each instance may open at most (1-1000).' },
+  {
+    key: 'pgConnectTimeoutMs',
+    flag: 'pg-connect-timeout-ms',
+    env: 'PG_CONNECT_TIMEOUT_MS',
+    default: '5000',
+    help: 'PostgreSQL: how long a request waits for a connection (new, or free in a full pool) before it is answered 503.',
+  },
+  {
+    key: 'pgIdleTimeoutMs',
+    flag: 'pg-idle-timeout-ms',
+    env: 'PG_IDLE_TIMEOUT_MS',
+    default: '30000',
+    help: 'PostgreSQL: an idle connection is closed after this many ms (0: never).',
+  },
+  {
+    key: 'pgStatementTimeoutMs',
+    flag: 'pg-statement-timeout-ms',
+    env: 'PG_STATEMENT_TIMEOUT_MS',
+    default: '10000',
+    help: 'PostgreSQL: the server cancels a statement running longer (answered 503); 0: not set by the service (e.g. set on the role behind PgBouncer).',
+  },
+  {
+    key: 'pgStartupWaitMs',
+    flag: 'pg-startup-wait-ms',
+    env: 'PG_STARTUP_WAIT_MS',
+    default: '30000',
+    help: 'PostgreSQL: at start-up, keep trying this long while the database cannot be reached, then exit 1 with the reason (0: fail at once).',
   },
   {
     key: 'identity',
@@ -127,6 +170,19 @@ export function loadConfig(args: string[], env: NodeJS.ProcessEnv = process.env)
   if (!LOG_LEVELS.includes(logLevel)) throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}.`);
   const sync = get('sqliteSynchronous');
   if (sync !== 'full' && sync !== 'normal') throw new ConfigError(`SQLITE_SYNCHRONOUS must be full or normal, got '${sync}'.`);
+  const databaseUrl = get('databaseUrl') || undefined; // an empty DATABASE_URL= means SQLite, as unset does
+  // The URL may carry a password: never echoed.
+  if (databaseUrl !== undefined && !/^postgres(ql)?:\/\/\S+$/.test(databaseUrl)) throw new ConfigError('DATABASE_URL must be a postgres:// or postgresql:// URL.');
+  const integer = (key: keyof Config, min: number, max: number) => {
+    const n = Number(get(key));
+    if (!Number.isInteger(n) || n < min || n > max) throw new ConfigError(`${SETTINGS.find((s) => s.key === key)!.env} must be ${min}-${max}, got '${get(key)}'.`);
+    return n;
+  };
+  const pgPoolMax = integer('pgPoolMax', 1, 1000);
+  const pgConnectTimeoutMs = integer('pgConnectTimeoutMs', 1, 600_000);
+  const pgIdleTimeoutMs = integer('pgIdleTimeoutMs', 0, 86_400_000);
+  const pgStatementTimeoutMs = integer('pgStatementTimeoutMs', 0, 86_400_000);
+  const pgStartupWaitMs = integer('pgStartupWaitMs', 0, 86_400_000);
   const publicUrl = get('publicUrl');
   if (publicUrl !== undefined) {
     let parsed: URL;
@@ -176,6 +232,12 @@ export function loadConfig(args: string[], env: NodeJS.ProcessEnv = process.env)
     publicUrl: publicUrl?.replace(/\/+$/, ''),
     logLevel,
     sqliteSynchronous: sync,
+    databaseUrl,
+    pgPoolMax,
+    pgConnectTimeoutMs,
+    pgIdleTimeoutMs,
+    pgStatementTimeoutMs,
+    pgStartupWaitMs,
     identity,
     entraTenants,
     entraAuthority: get('entraAuthority')!.replace(/\/+$/, ''),

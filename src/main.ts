@@ -1,9 +1,11 @@
 #!/usr/bin/env node
-// The command line: serve (default), token, migrate. Parses and dispatches; no logic of its own.
+// The command line: serve (default), token, migrate, export, import. Parses and dispatches; no logic of its own.
 import { ConfigError, loadConfig, settingsHelp } from './config.ts';
 import { startService } from './serve.ts';
 import { openStore } from './store/open.ts';
+import { StoreStartError, TransferError } from './store/types.ts';
 import { TOKEN_HELP, tokenCommand, UsageError } from './tokenCommand.ts';
+import { exportCommand, importCommand } from './transferCommand.ts';
 
 const HELP = `graph-profile-phones: the Microsoft Graph beta profile phones API (itemPhone), self-hosted.
 
@@ -11,6 +13,8 @@ Usage:
   npm start [-- <settings>]              serve /beta on HOST:PORT (default http://127.0.0.1:8080)
   npm run -s token -- --user <upn> ...   print a development access token (npm run -s token -- --help)
   npm run migrate [-- <settings>]        apply database migrations and exit
+  npm run -s export [-- <settings>]      write every stored row to stdout as JSON lines
+  npm run -s import -- <file> [<settings>]  upsert the rows of an export (running it twice changes nothing)
 
 Settings (flag, environment variable; a flag wins):
 ${settingsHelp()}
@@ -38,11 +42,17 @@ async function main(argv: string[]): Promise<number> {
       process.stdout.write(`${await tokenCommand(rest)}\n`);
       return 0;
     case 'migrate': {
-      const store = await openStore(loadConfig(rest));
+      const store = await openStore(loadConfig(rest), { onWaiting: (message) => process.stderr.write(`${message}\n`) });
       process.stderr.write(`migrated: ${store.kind} at ${store.location}\n`);
       await store.close();
       return 0;
     }
+    case 'export':
+      await exportCommand(rest);
+      return 0;
+    case 'import':
+      await importCommand(rest);
+      return 0;
     default:
       throw new UsageError(`Unknown command '${command}'.\n\n${HELP}`);
   }
@@ -53,8 +63,10 @@ main(process.argv.slice(2)).then(
     if (code >= 0) process.exitCode = code;
   },
   (err: unknown) => {
-    const expected = err instanceof ConfigError || err instanceof UsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS');
+    const usage = err instanceof ConfigError || err instanceof UsageError || err instanceof TransferError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS');
+    // A store that cannot be opened (unreachable, refused, newer schema) is not a usage error: exit 1, its message says why.
+    const expected = usage || err instanceof StoreStartError;
     process.stderr.write(`${expected ? (err as Error).message : (err as Error).stack ?? String(err)}\n`);
-    process.exitCode = 2;
+    process.exitCode = usage || !expected ? 2 : 1;
   },
 );

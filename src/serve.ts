@@ -1,6 +1,7 @@
 // Runs the service: opens the store, loads the token key, listens, and shuts down cleanly
 // (stop accepting, finish in-flight requests, close the store).
 import pino from 'pino';
+import { SkipTokens } from './graph/odata/skipToken.ts';
 import { buildApp } from './app.ts';
 import type { Config } from './config.ts';
 import { verifierFromConfig } from './identity/fromConfig.ts';
@@ -18,9 +19,10 @@ export async function startService(config: Config): Promise<RunningService> {
     base: { service: 'graph-profile-phones' },
     timestamp: pino.stdTimeFunctions.isoTime,
   });
-  const store = await openStore(config);
+  const store = await openStore(config, { onWaiting: (message) => logger.warn(message) });
   const verifier = await verifierFromConfig(config, logger);
-  const app = buildApp({ config, store, verifier, logger });
+  // The $skiptoken key lives in the database: a nextLink made by one instance works on every other, and after a restart.
+  const app = buildApp({ config, store, verifier, logger, skipTokens: new SkipTokens(await store.sharedSecret('skiptoken')) });
   try {
     await app.http.listen({ host: config.host, port: config.port });
   } catch (err) {
@@ -40,7 +42,14 @@ export async function startService(config: Config): Promise<RunningService> {
       stopping ??= (async () => {
         app.setState('stopping');
         logger.info('stopping: finishing in-flight requests');
-        await app.http.close();
+        // A keep-alive connection whose request was in flight when stopping began is idle once answered
+        // (its client may never close it): close such connections as they become idle.
+        const reaper = setInterval(() => app.http.server.closeIdleConnections(), 100);
+        try {
+          await app.http.close();
+        } finally {
+          clearInterval(reaper);
+        }
         await store.close();
         logger.info('stopped');
       })();

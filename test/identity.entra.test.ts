@@ -202,6 +202,11 @@ describe('hostile tokens are refused and change nothing', () => {
     await refusedEverywhere(await entra.mint(noScopes), 401, 'InvalidAuthenticationToken', 'Either scp or roles claim need to be present in the token.');
   });
 
+  test('name claims far longer than Entra allows (a 5,000-character upn or name)', async () => {
+    await refusedEverywhere(await entra.mint(delegated(alice, { upn: `${'a'.repeat(5000)}@a.example` })), 401, 'InvalidAuthenticationToken');
+    await refusedEverywhere(await entra.mint(delegated(alice, { name: 'n'.repeat(5000) })), 401, 'InvalidAuthenticationToken');
+  });
+
   test('the token in the query string or a cookie instead of the Authorization header', async () => {
     const before = await alicePhones();
     for (const [path, headers] of [

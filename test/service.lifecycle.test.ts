@@ -1,5 +1,6 @@
 // The service as a process, the way `npm start` runs it: start-up, logs, health, graceful SIGTERM
-// with a request in flight, restart persistence, --help, and the token command's output.
+// with a request in flight, restart persistence, --help, and the token command's output. The processes
+// use the run's store (TEST_STORE): SQLite in DATA_DIR, or a fresh PostgreSQL database through DATABASE_URL.
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -8,13 +9,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { SETTINGS } from '../src/config.ts';
+import { createTestDatabase, TEST_STORE, type TestDatabase } from './support/postgres.ts';
 
 const root = new URL('..', import.meta.url).pathname;
 const dataDir = mkdtempSync(join(tmpdir(), 'phones-proc-'));
 const live = new Set<ChildProcess>();
-after(() => {
+const database = TEST_STORE === 'postgres' ? await createTestDatabase() : undefined;
+/** The store every process of this file uses (a DATABASE_URL of the caller's shell is never used). */
+const env = { ...process.env, DATABASE_URL: database?.url ?? '' };
+after(async () => {
   for (const c of live) if (c.exitCode === null) c.kill('SIGKILL'); // a failed test must not leave a server behind
   rmSync(dataDir, { recursive: true, force: true });
+  await database?.drop();
 });
 
 interface Proc {
@@ -27,6 +33,7 @@ interface Proc {
 async function startProcess(): Promise<Proc> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', 'serve', '--port', '0', '--data-dir', dataDir], {
     cwd: root,
+    env,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   live.add(child);
@@ -51,29 +58,29 @@ async function startProcess(): Promise<Proc> {
 }
 
 function token(user: string): string {
-  const out = spawnSync('npm', ['run', '-s', 'token', '--', '--user', user, '--data-dir', dataDir], { cwd: root, encoding: 'utf8' });
+  const out = spawnSync('npm', ['run', '-s', 'token', '--', '--user', user, '--data-dir', dataDir], { cwd: root, encoding: 'utf8', env });
   assert.equal(out.status, 0, out.stderr);
   return out.stdout.trim();
 }
 
 test('`npm run -s token` prints one access token and nothing else on stdout', () => {
-  const out = spawnSync('npm', ['run', '-s', 'token', '--', '--user', 'cli.user@contoso.com', '--data-dir', dataDir], { cwd: root, encoding: 'utf8' });
+  const out = spawnSync('npm', ['run', '-s', 'token', '--', '--user', 'cli.user@contoso.com', '--data-dir', dataDir], { cwd: root, encoding: 'utf8', env });
   assert.equal(out.status, 0, out.stderr);
   assert.match(out.stdout, /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\n$/);
 });
 
 test('the token command refuses bad use with exit code 2 and a message', () => {
-  const noUser = spawnSync('npm', ['run', '-s', 'token', '--', '--data-dir', dataDir], { cwd: root, encoding: 'utf8' });
+  const noUser = spawnSync('npm', ['run', '-s', 'token', '--', '--data-dir', dataDir], { cwd: root, encoding: 'utf8', env });
   assert.equal(noUser.status, 2);
   assert.match(noUser.stderr, /--user/);
   assert.equal(noUser.stdout, '');
-  const unknown = spawnSync('npm', ['run', '-s', 'token', '--', '--user', 'a@b.c', '--bogus', '--data-dir', dataDir], { cwd: root, encoding: 'utf8' });
+  const unknown = spawnSync('npm', ['run', '-s', 'token', '--', '--user', 'a@b.c', '--bogus', '--data-dir', dataDir], { cwd: root, encoding: 'utf8', env });
   assert.equal(unknown.status, 2);
   assert.match(unknown.stderr, /bogus/);
 });
 
 test('--help lists every setting, and the README documents each one', () => {
-  const out = spawnSync(process.execPath, ['--import', 'tsx', 'src/main.ts', 'serve', '--help'], { cwd: root, encoding: 'utf8' });
+  const out = spawnSync(process.execPath, ['--import', 'tsx', 'src/main.ts', 'serve', '--help'], { cwd: root, encoding: 'utf8', env });
   assert.equal(out.status, 0);
   const readme = readFileSync(join(root, 'README.md'), 'utf8');
   for (const s of SETTINGS) {
@@ -84,7 +91,7 @@ test('--help lists every setting, and the README documents each one', () => {
 });
 
 test('a bad setting stops start-up with a clear message and exit code 2', () => {
-  const out = spawnSync(process.execPath, ['--import', 'tsx', 'src/main.ts', 'serve', '--port', 'eighty'], { cwd: root, encoding: 'utf8' });
+  const out = spawnSync(process.execPath, ['--import', 'tsx', 'src/main.ts', 'serve', '--port', 'eighty'], { cwd: root, encoding: 'utf8', env });
   assert.equal(out.status, 2);
   assert.match(out.stderr, /PORT must be/);
 });
@@ -121,7 +128,10 @@ test('serves, logs JSON with the request-id, finishes an in-flight request on SI
   await new Promise((r) => setTimeout(r, 200));
   first.child.kill('SIGTERM');
   await new Promise((r) => setTimeout(r, 200));
-  socket.end(body.slice(5));
+  // write, not end: a client that half-closes (FIN) makes Node's HTTP server abort a request still in its
+  // handler, and on PostgreSQL the handler is still waiting for the database when the FIN arrives. The
+  // server closes the connection itself once it has answered (Connection: close while stopping).
+  socket.write(body.slice(5));
   await closed;
   assert.match(answer, /^HTTP\/1\.1 201 /);
   assert.equal(await first.exited, 0);
@@ -148,12 +158,15 @@ function readmeBlock(name: string): string {
 
 test("the README's walk-through works as written: token, create with curl, list, restart, list", async () => {
   const walkDir = mkdtempSync(join(tmpdir(), 'phones-walk-'));
+  // The walk-through starts from an empty store.
+  const walkDb: TestDatabase | undefined = TEST_STORE === 'postgres' ? await createTestDatabase() : undefined;
+  const walkEnv = { ...process.env, DATA_DIR: walkDir, DATABASE_URL: walkDb?.url ?? '' };
   const run = (script: string, url: string, env: Record<string, string> = {}) => {
     // The README talks to 127.0.0.1:8080; the test's server listens on a free port instead.
     const out = spawnSync('bash', ['-euo', 'pipefail', '-c', script.replaceAll('http://127.0.0.1:8080', url)], {
       cwd: root,
       encoding: 'utf8',
-      env: { ...process.env, DATA_DIR: walkDir, ...env },
+      env: { ...walkEnv, ...env },
     });
     assert.equal(out.status, 0, out.stderr);
     return out.stdout;
@@ -161,7 +174,7 @@ test("the README's walk-through works as written: token, create with curl, list,
   const serve = () => {
     const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', 'serve', '--port', '0'], {
       cwd: root,
-      env: { ...process.env, DATA_DIR: walkDir },
+      env: walkEnv,
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     const exited = new Promise((r) => child.on('exit', r));
@@ -199,5 +212,6 @@ test("the README's walk-through works as written: token, create with curl, list,
   } finally {
     for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
     rmSync(walkDir, { recursive: true, force: true });
+    await walkDb?.drop();
   }
 });

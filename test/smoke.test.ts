@@ -11,5 +11,5 @@ after(() => svc.stop());
 test('health answers 200 once the service can serve', async () => {
   const res = await svc.request('GET', '/health');
   assert.equal(res.status, 200);
-  assert.deepEqual(res.json, { status: 'ok', store: { kind: 'sqlite', state: 'ok' } });
+  assert.deepEqual(res.json, { status: 'ok', store: { kind: svc.store, state: 'ok' } });
 });

@@ -76,7 +76,16 @@ export function frameworkErrors(err: Error, request: FastifyRequest, reply: Fast
   void sendError(request, reply, toGraphError(err, request) ?? graphErrors.badQuery(err.message));
 }
 
-export function installGraphConventions(app: FastifyInstance): void {
+export interface GraphConventionOptions {
+  /**
+   * Tells errors that mean "a dependency is down for now" (the database restarting, unreachable, busy):
+   * they are answered 503 serviceNotAvailable with Retry-After, not 500. Given by whoever wires the app,
+   * so that nothing here knows what the dependency is.
+   */
+  isUnavailable?: (err: unknown) => boolean;
+}
+
+export function installGraphConventions(app: FastifyInstance, options: GraphConventionOptions = {}): void {
   app.addHook('onRequest', async (request, reply) => setRequestIdHeaders(request, reply));
 
   // One line per request, after the answer: cheap, and carries the request-id.
@@ -105,6 +114,10 @@ export function installGraphConventions(app: FastifyInstance): void {
   app.setErrorHandler((err, request, reply) => {
     const graphError = toGraphError(err, request);
     if (graphError) return sendError(request, reply, graphError);
+    if (options.isUnavailable?.(err)) {
+      request.log.warn({ err }, 'unavailable');
+      return sendError(request, reply, graphErrors.serviceUnavailable('The service is temporarily unavailable. Retry after the time given in Retry-After.'));
+    }
     request.log.error({ err }, 'unhandled error');
     return sendError(request, reply, graphErrors.internal());
   });

@@ -14,7 +14,7 @@ export const tokenMessages = {
   signature: 'Access token validation failure. Invalid signature.',
   algorithm: 'Access token validation failure. Only RS256 signed tokens are accepted.',
   embeddedKey: 'Access token validation failure. Tokens naming their own key (jwk, jku, x5u, x5c) are not accepted.',
-  claims: 'Access token validation failure. The token lacks a required claim (tid, oid).',
+  claims: 'Access token validation failure. A required claim (tid, oid) is missing, or a name claim is too long.',
   noPermissions: 'Either scp or roles claim need to be present in the token.',
   nonce:
     'Access token validation failure. This token was issued for Microsoft Graph itself (it carries a nonce header) and cannot be validated by another service; request a token for this service\'s own audience (see README, "Microsoft Entra ID").',
@@ -27,6 +27,8 @@ function toSet(value: unknown, separator?: string): Set<string> {
   if (Array.isArray(value)) return new Set(value.filter((v): v is string => typeof v === 'string'));
   return new Set();
 }
+
+const MAX_NAME_CLAIM = 1024;
 
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v.length > 0 ? v : undefined);
 
@@ -50,7 +52,10 @@ export function principalFromClaims(p: JWTPayload): Principal {
   const userId = str(p.oid)?.toLowerCase();
   if (!userId) throw unauthenticated('claims');
   const upn = str(p.upn) ?? str(p.preferred_username) ?? str(p.unique_name);
-  return { kind: 'delegated', ...common, userId, userPrincipalName: upn, displayName: str(p.name) ?? upn };
+  const name = str(p.name) ?? upn;
+  // Entra caps a UPN at 113 characters and a display name at 256; far longer ones are not Entra's.
+  if ((upn?.length ?? 0) > MAX_NAME_CLAIM || (name?.length ?? 0) > MAX_NAME_CLAIM) throw unauthenticated('claims');
+  return { kind: 'delegated', ...common, userId, userPrincipalName: upn, displayName: name };
 }
 
 /** Maps a failure of jose's jwtVerify to Graph's 401. */

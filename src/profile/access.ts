@@ -1,7 +1,7 @@
 // Decides, before a body is read, whose profile a request reaches and whether the caller may:
 // authenticate the bearer token, find the profile's owner (/me or /users/{id | upn}) within the
 // caller's tenant, and apply the permission policy. Shared by every profile collection.
-import type { FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { graphErrors } from '../graph/errors.ts';
 import type { Directory } from '../identity/directory.ts';
 import { isAllowed, type Operation } from '../identity/policy.ts';
@@ -62,3 +62,21 @@ export function profileAccessResolver(verifier: TokenVerifier, directory: Direct
 }
 
 export type ResolveProfileAccess = ReturnType<typeof profileAccessResolver>;
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Set by profileAccessHook on the routes that use it. */
+    profileAccess: ProfileAccess | null;
+  }
+}
+
+export function installProfileAccess(app: FastifyInstance): void {
+  app.decorateRequest('profileAccess', null);
+}
+
+/** An onRequest hook: runs before the body is read, and settles who may reach which profile. */
+export function profileAccessHook(resolveAccess: ResolveProfileAccess, operation: Operation) {
+  return async function authorize(request: FastifyRequest) {
+    request.profileAccess = await resolveAccess(request, operation, (request.params as { userId?: string }).userId);
+  };
+}

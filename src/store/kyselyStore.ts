@@ -1,9 +1,16 @@
 // The store written once against Kysely's query builder, so each database only has to supply a dialect.
 import type { Kysely, Selectable } from 'kysely';
-import type { ItemPhone, ItemPhoneSettable } from '../profile/phones/schema.ts';
+import { PHONE_TYPES, type ItemPhone, type ItemPhoneSettable } from '../profile/phones/schema.ts';
 import { facetColumns, facetFromRow, facetSettableColumns, modificationColumns } from './facetRows.ts';
 import type { Database, PhonesTable } from './schema.ts';
+import { afterSql, facetColumnMap, filterSql, orderBySql, sortKeys, type ColumnMap } from './querySql.ts';
 import type { DirectoryUser, Modification, PhoneStore, ProfileOwner, UserStore } from './types.ts';
+
+/**
+ * Keys from a request (a path segment) may hold what no stored key can: NUL, which the API refuses and
+ * PostgreSQL cannot even compare, or an unpaired surrogate. Such a key matches nothing, on every store.
+ */
+const matchable = (key: string) => !key.includes('\u0000') && key.isWellFormed();
 
 export function kyselyUserStore(db: Kysely<Database>): UserStore {
   const toUser = (r: Selectable<Database['users']>): DirectoryUser => ({
@@ -45,10 +52,12 @@ export function kyselyUserStore(db: Kysely<Database>): UserStore {
       });
     },
     async findById(tenantId, id) {
+      if (!matchable(id)) return undefined;
       const row = await db.selectFrom('users').selectAll().where('tenant_id', '=', tenantId).where('id', '=', id).executeTakeFirst();
       return row && toUser(row);
     },
     async findByUpn(tenantId, upn) {
+      if (!matchable(upn)) return undefined;
       const row = await db
         .selectFrom('users')
         .selectAll()
@@ -59,6 +68,14 @@ export function kyselyUserStore(db: Kysely<Database>): UserStore {
     },
   };
 }
+
+/** Where each itemPhone property a query may name is stored. */
+const phoneColumns: ColumnMap = {
+  ...facetColumnMap,
+  displayName: { kind: 'text', column: 'display_name' },
+  number: { kind: 'text', column: 'number' },
+  type: { kind: 'enum', column: 'type', members: PHONE_TYPES },
+};
 
 function phoneFromRow(row: Selectable<PhonesTable>): ItemPhone {
   return { ...facetFromRow(row), displayName: row.display_name, type: row.type, number: row.number };
@@ -76,11 +93,27 @@ export function kyselyPhoneStore(db: Kysely<Database>): PhoneStore {
   const owned = (owner: ProfileOwner) =>
     db.selectFrom('phones').selectAll().where('tenant_id', '=', owner.tenantId).where('user_id', '=', owner.userId);
   return {
-    async list(owner) {
-      const rows = await owned(owner).orderBy('created_date_time').orderBy('id').execute();
+    async list(owner, q) {
+      const keys = sortKeys(phoneColumns, q.orderBy);
+      let query = owned(owner);
+      if (q.filter) query = query.where(filterSql(phoneColumns, q.filter));
+      if (q.after) query = query.where(afterSql(keys, q.after));
+      for (const order of orderBySql(keys)) query = query.orderBy(order);
+      const rows = await query.limit(q.limit).offset(q.skip).execute();
       return rows.map(phoneFromRow);
     },
+    async count(owner, filter) {
+      let query = db
+        .selectFrom('phones')
+        .select((eb) => eb.fn.countAll<number | string | bigint>().as('n'))
+        .where('tenant_id', '=', owner.tenantId)
+        .where('user_id', '=', owner.userId);
+      if (filter) query = query.where(filterSql(phoneColumns, filter));
+      const row = await query.executeTakeFirstOrThrow();
+      return Number(row.n); // PostgreSQL's count is a bigint, which its driver returns as a string
+    },
     async get(owner, id) {
+      if (!matchable(id)) return undefined;
       const row = await owned(owner).where('id', '=', id).executeTakeFirst();
       return row && phoneFromRow(row);
     },
@@ -91,6 +124,7 @@ export function kyselyPhoneStore(db: Kysely<Database>): PhoneStore {
         .execute();
     },
     async update(owner: ProfileOwner, id: string, changes: Partial<ItemPhoneSettable>, m: Modification) {
+      if (!matchable(id)) return undefined;
       const row = await db
         .updateTable('phones')
         .set({ ...phoneSettableColumns(changes), ...modificationColumns(m.at, m.by) })
@@ -102,6 +136,7 @@ export function kyselyPhoneStore(db: Kysely<Database>): PhoneStore {
       return row && phoneFromRow(row);
     },
     async delete(owner, id) {
+      if (!matchable(id)) return false;
       const result = await db
         .deleteFrom('phones')
         .where('tenant_id', '=', owner.tenantId)

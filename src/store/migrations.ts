@@ -1,6 +1,13 @@
-// Versioned schema changes, applied in order by Kysely's Migrator (which keeps its own table and lock).
+// Versioned schema changes, applied in order by Kysely's Migrator (which keeps its own table), all in one
+// transaction under a lock, so that instances starting at once against one database apply each exactly once.
 // A migration, once released, is never edited: a change is a new entry at the end.
-import { Migrator, sql, type Kysely, type Migration, type MigrationProvider } from 'kysely';
+import { Migrator, PostgresAdapter, sql, type Kysely, type Migration, type MigrationProvider } from 'kysely';
+import { StoreStartError } from './types.ts';
+
+const isPostgres = (db: Kysely<any>) => db.getExecutor().adapter instanceof PostgresAdapter;
+
+/** The data type of a new text column: compared by bytes on both stores (SQLite's BINARY, PostgreSQL's "C"). */
+export const byteOrderText = (db: Kysely<any>) => (isPostgres(db) ? sql`text collate "C"` : sql`text`);
 
 const facetColumns = (t: any) =>
   t
@@ -52,27 +59,101 @@ export const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  // PostgreSQL compares text by the database's collation (often a locale, where 'B' sorts after 'a');
+  // SQLite compares bytes. Every text column compares bytes on both, so that list order, $orderby, range
+  // filters, keyset paging and export order are the same on either store. (A later migration adding a text
+  // column declares it with byteOrderText(db); a test checks every text column.)
+  '0002_postgres_byte_order_text': {
+    async up(db: Kysely<any>) {
+      if (!isPostgres(db)) return; // SQLite's default BINARY collation already compares bytes
+      const alter = (table: string, columns: readonly string[]) =>
+        sql`alter table ${sql.table(table)} ${sql.join(columns.map((c) => sql`alter column ${sql.ref(c)} type text collate "C"`))}`.execute(db);
+      await alter('users', ['tenant_id', 'id', 'user_principal_name', 'upn_key', 'display_name', 'created_date_time']);
+      await alter('phones', [
+        'tenant_id',
+        'user_id',
+        'id',
+        'created_date_time',
+        'last_modified_date_time',
+        'created_by_user_id',
+        'created_by_user_name',
+        'created_by_app_id',
+        'created_by_app_name',
+        'modified_by_user_id',
+        'modified_by_user_name',
+        'modified_by_app_id',
+        'modified_by_app_name',
+        'source_type',
+        'display_name',
+        'number',
+        'type',
+      ]);
+    },
+  },
+  // Instances behind one load balancer must agree on what they sign (a nextLink made by one is followed on
+  // another), and a restart must not void the links clients hold: such keys live in the database.
+  '0003_service_secrets': {
+    async up(db: Kysely<any>) {
+      await db.schema
+        .createTable('service_secrets')
+        .addColumn('name', byteOrderText(db), (c) => c.primaryKey())
+        .addColumn('value', 'text', (c) => c.notNull())
+        .execute();
+    },
+  },
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };
 
+/** Any fixed number: the advisory lock that serializes migrations between instances of this service. */
+const MIGRATION_LOCK = 0x70686f6e; // "phon"
+
 /**
  * Brings the database to the latest schema. Refuses a database that a newer version of the service
  * has migrated (it would otherwise run on a schema it does not understand).
+ *
+ * Everything runs in one transaction on one connection: on PostgreSQL under a transaction-level advisory
+ * lock (so it also works through PgBouncer in transaction mode), on SQLite under BEGIN IMMEDIATE (the
+ * write lock). A second instance waits, then finds nothing left to do; a failure leaves no partial schema.
  */
 export async function migrateToLatest(db: Kysely<any>): Promise<string[]> {
-  const known = new Set(Object.keys(migrations));
-  const tables = await db.introspection.getTables();
-  if (tables.some((t) => t.name === 'kysely_migration')) {
-    const applied = await sql<{ name: string }>`select name from kysely_migration`.execute(db);
-    const unknown = applied.rows.map((r) => r.name).filter((n) => !known.has(n));
-    if (unknown.length > 0) {
-      throw new Error(
-        `The database has schema migrations this version does not know (${unknown.join(', ')}): it was used by a newer version of the service. Downgrading is not supported; run the newer version or restore a backup taken before the upgrade.`,
-      );
+  const postgres = isPostgres(db);
+  return db.connection().execute(async (conn) => {
+    await sql.raw(postgres ? 'begin' : 'begin immediate').execute(conn);
+    try {
+      if (postgres) {
+        // Migrations are not requests: the pool's statement timeout must not cut them (or the wait for the lock) short.
+        await sql`set local statement_timeout = '10min'`.execute(conn);
+        await sql`select pg_advisory_xact_lock(${sql.lit(MIGRATION_LOCK)})`.execute(conn);
+      }
+      await refuseNewerSchema(conn);
+      const { error, results } = await new Migrator({ db: conn, provider, disableTransactions: true }).migrateToLatest();
+      if (error) throw error instanceof Error ? error : new Error(String(error));
+      await sql`commit`.execute(conn);
+      return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+    } catch (err) {
+      await sql`rollback`.execute(conn).catch(() => undefined); // the connection may be gone; the error that matters is err
+      throw err;
     }
+  });
+}
+
+async function refuseNewerSchema(db: Kysely<any>): Promise<void> {
+  const known = new Set(Object.keys(migrations));
+  // Kysely's introspection leaves its own tables out unless asked (without this, the check never ran).
+  const tables = await db.introspection.getTables({ withInternalKyselyTables: true });
+  if (!tables.some((t) => t.name === 'kysely_migration')) return;
+  const applied = await sql<{ name: string }>`select name from kysely_migration`.execute(db);
+  const unknown = applied.rows.map((r) => r.name).filter((n) => !known.has(n));
+  if (unknown.length > 0) {
+    throw new StoreStartError(
+      `The database has schema migrations this version does not know (${unknown.join(', ')}): it was used by a newer version of the service. Downgrading is not supported; run the newer version or restore a backup taken before the upgrade.`,
+    );
   }
-  const { error, results } = await new Migrator({ db, provider }).migrateToLatest();
-  if (error) throw error instanceof Error ? error : new Error(String(error));
-  return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}
+
+/** The names of the migrations applied to the database, in order (the schema version an export records). */
+export async function appliedMigrations(db: Kysely<any>): Promise<string[]> {
+  const rows = await sql<{ name: string }>`select name from kysely_migration`.execute(db);
+  return rows.rows.map((r) => r.name).sort();
 }

@@ -47,6 +47,8 @@ export interface PhonesTable extends FacetColumns {
 export interface Database {
   users: UsersTable;
   phones: PhonesTable;
+  /** Secrets every instance on this database shares (e.g. the $skiptoken key), made by the first to need one. */
+  service_secrets: { name: string; value: string };
   /** Kysely's own bookkeeping (kept for completeness of the type; never queried by hand). */
   kysely_migration: { name: string; timestamp: Generated<string> };
 }

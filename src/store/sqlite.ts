@@ -2,8 +2,8 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import { Kysely, SqliteDialect, sql } from 'kysely';
-import { kyselyPhoneStore, kyselyUserStore } from './kyselyStore.ts';
+import { Kysely, SqliteDialect } from 'kysely';
+import { kyselyBackedStore } from './kyselyBackedStore.ts';
 import { migrateToLatest } from './migrations.ts';
 import type { Database } from './schema.ts';
 import type { Store } from './types.ts';
@@ -52,14 +52,11 @@ export async function openSqliteStore(options: SqliteOptions): Promise<Store> {
     await db.destroy();
     throw err;
   }
-  return {
-    kind: 'sqlite',
-    location,
-    users: kyselyUserStore(db),
-    phones: kyselyPhoneStore(db),
-    async ping() {
-      await sql`select 1`.execute(db);
-    },
-    close: () => db.destroy(),
-  };
+  return kyselyBackedStore(db, { kind: 'sqlite', location, isUnavailable: isSqliteUnavailable });
+}
+
+/** Another process held the write lock for longer than busy_timeout: worth a retry, not a fault. */
+export function isSqliteUnavailable(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED'));
 }

@@ -2,6 +2,7 @@
 // and never writes SQL, so a second database is a second implementation, not a change to routes.
 import type { ItemPhone, ItemPhoneSettable } from '../profile/phones/schema.ts';
 import type { IdentitySet } from '../profile/itemFacet.ts';
+import type { FilterExpr, LiteralValue, OrderByItem } from '../graph/odata/ast.ts';
 
 /** Whose profile a row belongs to. Every read and write is scoped by both parts. */
 export interface ProfileOwner {
@@ -29,9 +30,21 @@ export interface Modification {
   readonly by: IdentitySet;
 }
 
+/** One page of a collection: filtered, in order, after a position (keyset), skipping and limited. */
+export interface ListQuery {
+  readonly filter?: FilterExpr;
+  /** The complete order; its last key is unique (id), so that positions are unambiguous. */
+  readonly orderBy: readonly OrderByItem[];
+  /** Values of the orderBy keys of the last row already served: rows after it. */
+  readonly after?: readonly LiteralValue[];
+  readonly skip: number;
+  readonly limit: number;
+}
+
 export interface PhoneStore {
-  /** The owner's phones, oldest first (createdDateTime, then id). */
-  list(owner: ProfileOwner): Promise<ItemPhone[]>;
+  list(owner: ProfileOwner, query: ListQuery): Promise<ItemPhone[]>;
+  /** How many of the owner's phones match the filter. */
+  count(owner: ProfileOwner, filter?: FilterExpr): Promise<number>;
   get(owner: ProfileOwner, id: string): Promise<ItemPhone | undefined>;
   insert(owner: ProfileOwner, phone: ItemPhone): Promise<void>;
   /** Applies the changes; undefined when the owner has no such phone. */
@@ -45,13 +58,46 @@ export interface PhoneStore {
   delete(owner: ProfileOwner, id: string): Promise<boolean>;
 }
 
+/** One row of one table, as export writes it and import reads it: every stored column, by its name. */
+export interface TransferRecord {
+  readonly table: 'users' | 'phones';
+  readonly row: Readonly<Record<string, string | number | null>>;
+}
+
+/** Whole-database copy in and out (export / import), the same on every store. */
+export interface TransferStore {
+  /** The migrations applied, in order: the schema the rows follow. */
+  schema(): Promise<string[]>;
+  /** How many rows rows() yields. */
+  count(): Promise<number>;
+  /** Every row of every table, users first, each table in primary-key (byte) order. */
+  rows(): AsyncIterable<TransferRecord>;
+  /** A checker for parsed lines: returns the record, or throws TransferError saying what is wrong. */
+  recordChecker(): Promise<(value: unknown) => TransferRecord>;
+  /** Inserts the rows, replacing any with the same primary key, in one transaction. */
+  upsert(records: readonly TransferRecord[]): Promise<void>;
+}
+
+export class TransferError extends Error {}
+
+/** The store cannot be opened for a reason its message states fully (unreachable, refused, newer schema). */
+export class StoreStartError extends Error {}
+
 export interface Store {
-  readonly kind: 'sqlite';
-  /** Where the data lives, for /health and the start-up log (a path, never a secret). */
+  readonly kind: 'sqlite' | 'postgres';
+  /** Where the data lives, for /health and the start-up log (a path or a URL without password, never a secret). */
   readonly location: string;
   readonly users: UserStore;
   readonly phones: PhoneStore;
+  readonly transfer: TransferStore;
+  /** A 32-byte secret by name, the same for every instance on this database and across restarts. */
+  sharedSecret(name: string): Promise<Buffer>;
   /** Resolves when the database answers a trivial query. */
   ping(): Promise<void>;
+  /**
+   * True when `err` means the database cannot be reached right now (restarting, unreachable, pool
+   * exhausted, locked) rather than a fault: the caller answers 503 and the store recovers by itself.
+   */
+  isUnavailable(err: unknown): boolean;
   close(): Promise<void>;
 }

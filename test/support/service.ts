@@ -1,15 +1,25 @@
-// Starts the real service on a free port over a real socket, with its own temporary DATA_DIR,
-// and mints development tokens for it the way `npm run -s token` does.
+// Starts the real service on a free port over a real socket, with its own temporary DATA_DIR (and,
+// when this run tests PostgreSQL, its own fresh database), and mints development tokens for it the way
+// `npm run -s token` does.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '../../src/config.ts';
 import { startService, type RunningService } from '../../src/serve.ts';
 import { tokenCommand } from '../../src/tokenCommand.ts';
+import { createTestDatabase, TEST_STORE, type TestDatabase } from './postgres.ts';
 
 export interface TestService {
   readonly url: string;
   readonly dataDir: string;
+  /** The store this service runs on. */
+  readonly store: 'sqlite' | 'postgres';
+  /** The PostgreSQL database created for this service (dropped by stop()), if any. */
+  readonly database: TestDatabase | undefined;
+  /** Settings that point another process or command at this service's store: --data-dir and --database-url. */
+  readonly storeArgs: string[];
+  /** The same as environment variables (DATA_DIR, DATABASE_URL), for `npm run` commands. */
+  readonly storeEnv: { DATA_DIR: string; DATABASE_URL: string };
   /** A token as `npm run -s token -- <args>` prints it for this service's DATA_DIR. */
   token(args: string[]): Promise<string>;
   /** Sends a request; `body` objects are sent as JSON with Content-Type application/json. */
@@ -35,16 +45,32 @@ export interface TestResponse {
   json: any;
 }
 
-/** `args` are extra settings as flags (e.g. ['--identity', 'entra', ...]). */
+/**
+ * `args` are extra settings as flags (e.g. ['--identity', 'entra', ...]). The store is the run's (TEST_STORE)
+ * unless `args` names one with --database-url ('' for SQLite); a DATABASE_URL in the environment is never used.
+ */
 export async function startTestService(args: string[] = [], dataDir = mkdtempSync(join(tmpdir(), 'phones-test-'))): Promise<TestService> {
-  const config = loadConfig(['--port', '0', '--data-dir', dataDir, '--log-level', 'silent', ...args]);
-  let running: RunningService = await startService(config);
+  const database = !args.includes('--database-url') && TEST_STORE === 'postgres' ? await createTestDatabase() : undefined;
+  const databaseUrl = args.includes('--database-url') ? args[args.indexOf('--database-url') + 1]! : (database?.url ?? '');
+  const storeArgs = ['--data-dir', dataDir, '--database-url', databaseUrl];
+  const config = loadConfig(['--port', '0', '--log-level', 'silent', ...storeArgs, ...withoutDatabaseUrl(args)]);
+  let running: RunningService;
+  try {
+    running = await startService(config);
+  } catch (err) {
+    await database?.drop();
+    throw err;
+  }
   const service: TestService = {
     get url() {
       return running.url;
     },
     dataDir,
-    token: (args) => tokenCommand([...args, '--data-dir', dataDir]),
+    store: databaseUrl ? 'postgres' : 'sqlite',
+    database,
+    storeArgs,
+    storeEnv: { DATA_DIR: dataDir, DATABASE_URL: databaseUrl },
+    token: (args) => tokenCommand([...args, ...storeArgs]),
     async request(method, path, options = {}) {
       const headers: Record<string, string> = { ...(options.headers ?? {}) };
       if (options.token !== undefined) headers.authorization = `Bearer ${options.token}`;
@@ -68,11 +94,20 @@ export async function startTestService(args: string[] = [], dataDir = mkdtempSyn
       running = await startService(config);
     },
     async stop() {
-      await running.stop();
-      rmSync(dataDir, { recursive: true, force: true });
+      try {
+        await running.stop();
+      } finally {
+        rmSync(dataDir, { recursive: true, force: true });
+        await database?.drop();
+      }
     },
   };
   return service;
+}
+
+/** `args` less its --database-url and value (storeArgs carries the one in force). */
+function withoutDatabaseUrl(args: string[]): string[] {
+  return args.filter((a, i) => a !== '--database-url' && args[i - 1] !== '--database-url');
 }
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;

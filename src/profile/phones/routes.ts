@@ -1,89 +1,96 @@
-// The five itemPhone operations, on /me/profile/phones and /users/{id | userPrincipalName}/profile/phones.
-// Thin: access is settled before the body is read (profile/access.ts), the body rules live in rules.ts,
-// and persistence behind the store interface.
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+// The five itemPhone operations, and $count, on /me/profile/phones and /users/{id | userPrincipalName}/profile/phones.
+// Thin: access is settled before the body is read (profile/access.ts), query options are read by
+// graph/odata, the body rules live in rules.ts, and persistence behind the store interface.
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { graphErrors } from '../../graph/errors.ts';
 import { jsonBody, methodNotAllowed, publicBase, sendJson } from '../../graph/http.ts';
-import { contextUrl, refuseQueryOptions } from '../../graph/odata.ts';
+import { contextUrl } from '../../graph/odata/context.ts';
+import { applySelect, systemQueryOptions } from '../../graph/odata/collectionQuery.ts';
+import { parseFilter, parseSelect } from '../../graph/odata/parse.ts';
+import type { SkipTokens } from '../../graph/odata/skipToken.ts';
 import type { Operation } from '../../identity/policy.ts';
 import type { PhoneStore } from '../../store/types.ts';
-import type { ProfileAccess, ResolveProfileAccess } from '../access.ts';
+import { profileAccessHook, type ProfileAccess, type ResolveProfileAccess } from '../access.ts';
 import { graphTimestamp } from '../itemFacet.ts';
+import { listPage } from '../listPage.ts';
 import { newPhone, phoneChanges } from './rules.ts';
-import { itemPhoneToWire } from './schema.ts';
-
-declare module 'fastify' {
-  interface FastifyRequest {
-    profileAccess: ProfileAccess | null;
-  }
-}
+import { itemPhoneToWire, itemPhoneType } from './schema.ts';
 
 interface Deps {
   phones: PhoneStore;
   resolveAccess: ResolveProfileAccess;
   publicUrl: string | undefined;
+  skipTokens: SkipTokens;
 }
 
-type Params = { userId?: string; phoneId?: string };
+type Params = { phoneId?: string };
 
 const ROOTS = ['/beta/me/profile/phones', '/beta/users/:userId/profile/phones'];
 
 export function registerPhoneRoutes(app: FastifyInstance, deps: Deps): void {
   const { phones, resolveAccess } = deps;
-  app.decorateRequest('profileAccess', null);
-
-  const access = (operation: Operation) =>
-    async function authorize(request: FastifyRequest) {
-      request.profileAccess = await resolveAccess(request, operation, (request.params as Params).userId);
-      refuseQueryOptions(request.query);
-    };
+  const access = (operation: Operation) => ({ onRequest: profileAccessHook(resolveAccess, operation) });
+  const base = (request: FastifyRequest) => publicBase(request, deps.publicUrl);
   const ctx = (request: FastifyRequest, a: ProfileAccess, suffix = '') =>
-    contextUrl(publicBase(request, deps.publicUrl), `users('${a.owner.userId}')/profile/phones${suffix}`);
-  const phoneUrl = (request: FastifyRequest, a: ProfileAccess, id: string) =>
-    `${publicBase(request, deps.publicUrl)}/beta/users/${a.owner.userId}/profile/phones/${id}`;
+    contextUrl(base(request), `users('${a.owner.userId}')/profile/phones${suffix}`);
+  const selected = (select: readonly string[] | undefined) => (select ? `(${select.join(',')})` : '');
+  const sendPhone = (request: FastifyRequest, reply: FastifyReply, a: ProfileAccess, status: number, wire: Record<string, unknown>) =>
+    sendJson(reply, status, { '@odata.context': ctx(request, a, '/$entity'), ...wire });
+  const phoneId = (request: FastifyRequest) => (request.params as Params).phoneId!;
 
   for (const root of ROOTS) {
     const item = `${root}/:phoneId`;
 
-    app.get(root, { onRequest: access('read') }, async (request, reply) => {
+    app.get(root, access('read'), async (request, reply) => {
       const a = request.profileAccess!;
-      const value = (await phones.list(a.owner)).map(itemPhoneToWire);
-      return sendJson(reply, 200, { '@odata.context': ctx(request, a), value });
+      const page = await listPage(request, a.owner, phones, itemPhoneType, itemPhoneToWire, deps.skipTokens, base(request));
+      return sendJson(reply, 200, { '@odata.context': ctx(request, a, selected(page.select)), ...page.body });
     });
 
-    app.post(root, { onRequest: access('write') }, async (request, reply) => {
+    app.get(`${root}/$count`, access('read'), async (request, reply) => {
+      const raw = systemQueryOptions(request.query, ['$filter']);
+      const filter = raw.$filter !== undefined ? parseFilter(raw.$filter, itemPhoneType) : undefined;
+      const n = await phones.count(request.profileAccess!.owner, filter);
+      return reply.code(200).type('text/plain').send(String(n));
+    });
+
+    app.post(root, access('write'), async (request, reply) => {
+      systemQueryOptions(request.query, []);
       const a = request.profileAccess!;
       const phone = newPhone(jsonBody(request), a.actor);
       await phones.insert(a.owner, phone);
-      reply.header('location', phoneUrl(request, a, phone.id));
-      return sendJson(reply, 201, { '@odata.context': ctx(request, a, '/$entity'), ...itemPhoneToWire(phone) });
+      reply.header('location', `${base(request)}/beta/users/${a.owner.userId}/profile/phones/${phone.id}`);
+      return sendPhone(request, reply, a, 201, itemPhoneToWire(phone));
     });
 
-    app.get(item, { onRequest: access('read') }, async (request, reply) => {
+    app.get(item, access('read'), async (request, reply) => {
+      const raw = systemQueryOptions(request.query, ['$select']);
+      const select = raw.$select !== undefined ? parseSelect(raw.$select, itemPhoneType) : undefined;
       const a = request.profileAccess!;
-      const id = (request.params as Params).phoneId!;
-      const phone = await phones.get(a.owner, id);
-      if (!phone) throw graphErrors.itemNotFound('itemPhone', id);
-      return sendJson(reply, 200, { '@odata.context': ctx(request, a, '/$entity'), ...itemPhoneToWire(phone) });
+      const phone = await phones.get(a.owner, phoneId(request));
+      if (!phone) throw graphErrors.itemNotFound('itemPhone', phoneId(request));
+      const wire = applySelect(itemPhoneToWire(phone), select);
+      return sendJson(reply, 200, { '@odata.context': ctx(request, a, `${selected(select)}/$entity`), ...wire });
     });
 
-    app.patch(item, { onRequest: access('write') }, async (request, reply) => {
+    app.patch(item, access('write'), async (request, reply) => {
+      systemQueryOptions(request.query, []);
       const a = request.profileAccess!;
-      const id = (request.params as Params).phoneId!;
       const changes = phoneChanges(jsonBody(request));
-      const phone = await phones.update(a.owner, id, changes, { at: graphTimestamp(), by: a.actor });
-      if (!phone) throw graphErrors.itemNotFound('itemPhone', id);
-      return sendJson(reply, 200, { '@odata.context': ctx(request, a, '/$entity'), ...itemPhoneToWire(phone) });
+      const phone = await phones.update(a.owner, phoneId(request), changes, { at: graphTimestamp(), by: a.actor });
+      if (!phone) throw graphErrors.itemNotFound('itemPhone', phoneId(request));
+      return sendPhone(request, reply, a, 200, itemPhoneToWire(phone));
     });
 
-    app.delete(item, { onRequest: access('write') }, async (request, reply) => {
+    app.delete(item, access('write'), async (request, reply) => {
+      systemQueryOptions(request.query, []);
       const a = request.profileAccess!;
-      const id = (request.params as Params).phoneId!;
-      if (!(await phones.delete(a.owner, id))) throw graphErrors.itemNotFound('itemPhone', id);
+      if (!(await phones.delete(a.owner, phoneId(request)))) throw graphErrors.itemNotFound('itemPhone', phoneId(request));
       return reply.code(204).send();
     });
 
     methodNotAllowed(app, root, ['GET', 'POST']);
+    methodNotAllowed(app, `${root}/$count`, ['GET']);
     methodNotAllowed(app, item, ['GET', 'PATCH', 'DELETE']);
   }
 }

@@ -1,0 +1,100 @@
+// PostgreSQL, for many stateless instances on one database: the same Kysely store over a pg connection pool.
+// The pool outlives database restarts: a request that finds the database gone fails as "unavailable"
+// (the HTTP layer answers 503), and the next one reconnects, so the service recovers by itself.
+import pg from 'pg';
+import { Kysely, PostgresDialect, sql } from 'kysely';
+import { kyselyBackedStore } from './kyselyBackedStore.ts';
+import { migrateToLatest } from './migrations.ts';
+import type { Database } from './schema.ts';
+import { StoreStartError, type Store } from './types.ts';
+
+export interface PostgresOptions {
+  /** postgres://user:password@host:port/database[?sslmode=...] */
+  url: string;
+  poolMax: number;
+  connectTimeoutMs: number;
+  idleTimeoutMs: number;
+  /** 0: none (e.g. behind a pooler that sets it on the role instead). */
+  statementTimeoutMs: number;
+  /** How long start-up keeps trying while the database cannot be reached; 0 fails at once. */
+  startupWaitMs: number;
+  /** Told about each failed attempt while start-up waits for the database. */
+  onWaiting?: (message: string) => void;
+}
+
+/** The URL without password or query string: safe for logs and /health. */
+export function postgresLocation(url: string): string {
+  try {
+    const u = new URL(url);
+    return `${u.protocol}//${u.username ? `${decodeURIComponent(u.username)}@` : ''}${u.host}${u.pathname}`;
+  } catch {
+    return 'postgres (unparsable URL)';
+  }
+}
+
+const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ECONNABORTED', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'EHOSTDOWN', 'ENOTFOUND', 'EAI_AGAIN']);
+// SQLSTATE: 08 connection exceptions; 57P01-03 shutting down, crashed, starting up; 53300 too many
+// connections; 57014 statement timeout (overloaded); 40001 / 40P01 serialization failure / deadlock.
+const UNAVAILABLE_SQLSTATES = new Set(['57P01', '57P02', '57P03', '53300', '57014', '40001', '40P01']);
+// pg and pg-pool report a lost or unobtainable connection by message only.
+const UNAVAILABLE_MESSAGE =
+  /^(timeout exceeded when trying to connect|Connection terminated|Client has encountered a connection error|Client was closed and is not queryable|Query read timeout)/;
+
+export function isPostgresUnavailable(err: unknown): boolean {
+  if (typeof err !== 'object' || err === null) return false;
+  if (err instanceof AggregateError && err.errors.some(isPostgresUnavailable)) return true; // every address refused
+  const code = (err as { code?: unknown }).code;
+  if (typeof code === 'string' && (NETWORK_CODES.has(code) || UNAVAILABLE_SQLSTATES.has(code) || /^08[0-9A-Z]{3}$/.test(code))) return true;
+  return err instanceof Error && UNAVAILABLE_MESSAGE.test(err.message);
+}
+
+const describe = (err: unknown): string =>
+  err instanceof AggregateError && err.errors.length > 0 ? describe(err.errors[0]) : err instanceof Error ? err.message || String((err as { code?: unknown }).code) : String(err);
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export async function openPostgresStore(options: PostgresOptions): Promise<Store> {
+  const location = postgresLocation(options.url);
+  const pool = new pg.Pool({
+    connectionString: options.url,
+    max: options.poolMax,
+    connectionTimeoutMillis: options.connectTimeoutMs,
+    idleTimeoutMillis: options.idleTimeoutMs,
+    ...(options.statementTimeoutMs > 0 ? { statement_timeout: options.statementTimeoutMs } : {}),
+    application_name: 'graph-profile-phones',
+    keepAlive: true,
+  });
+  // A connection that dies while idle in the pool (the server restarted) is dropped by the pool; one that
+  // dies between two queries of a checked-out client fails its next query. Neither may crash the process.
+  pool.on('error', () => undefined);
+  pool.on('connect', (client) => client.on('error', () => undefined));
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+
+  const deadline = Date.now() + options.startupWaitMs;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const { rows } = await sql<{ server_encoding: string }>`show server_encoding`.execute(db);
+      if (rows[0]?.server_encoding !== 'UTF8') {
+        throw new StoreStartError(`PostgreSQL database at ${location} has encoding ${rows[0]?.server_encoding}; create it with ENCODING 'UTF8'.`);
+      }
+      await migrateToLatest(db);
+      break;
+    } catch (err) {
+      const waitMore = isPostgresUnavailable(err) && Date.now() < deadline;
+      if (!waitMore) {
+        await db.destroy();
+        if (err instanceof StoreStartError) throw err;
+        if (isPostgresUnavailable(err)) {
+          throw new StoreStartError(
+            `PostgreSQL at ${location} cannot be reached (${describe(err)})${options.startupWaitMs > 0 ? `; gave up after ${options.startupWaitMs} ms (PG_STARTUP_WAIT_MS)` : ''}.`,
+          );
+        }
+        throw new StoreStartError(`PostgreSQL at ${location}: ${describe(err)}`, { cause: err });
+      }
+      options.onWaiting?.(`PostgreSQL at ${location} cannot be reached (${describe(err)}); trying again`);
+      await sleep(Math.max(0, Math.min(500 * attempt, 5000, deadline - Date.now())));
+    }
+  }
+
+  return kyselyBackedStore(db, { kind: 'postgres', location, isUnavailable: isPostgresUnavailable });
+}

@@ -1,0 +1,187 @@
+// Translates a checked collection query (graph/odata/ast.ts) into parameterised SQL that reads the same
+// on SQLite and PostgreSQL: every value is a bound parameter, every column comes from a fixed map, and
+// the owner's index (tenant_id, user_id, ...) stays the access path. Nothing is filtered in memory.
+import { sql, type RawBuilder, type SqlBool } from 'kysely';
+import type { FilterExpr, LiteralValue, OrderByItem, PropertyRef } from '../graph/odata/ast.ts';
+import { audiencesToMask } from './facetRows.ts';
+import { ALLOWED_AUDIENCES } from '../profile/itemFacet.ts';
+
+/** How a property path is stored. */
+export type Column =
+  | { readonly kind: 'text' | 'number' | 'boolean' | 'flags'; readonly column: string }
+  /** A non-flags enum stored as its member name; it sorts by declaration order, as .NET (Graph) sorts enums. */
+  | { readonly kind: 'enum'; readonly column: string; readonly members: readonly string[] }
+  /** A complex value stored flattened, with a 0/1 column saying whether it is there at all. */
+  | { readonly kind: 'present'; readonly column: string }
+  /** An identity {id, displayName}: null when both are. */
+  | { readonly kind: 'identity'; readonly idColumn: string; readonly nameColumn: string }
+  /** Never null (identitySet) or always null (identitySet.device and its members). */
+  | { readonly kind: 'constant'; readonly isNull: boolean };
+
+const identitySetColumns = (property: 'createdBy' | 'lastModifiedBy', prefix: 'created_by' | 'modified_by') => {
+  const out: Record<string, Column> = { [property]: { kind: 'constant', isNull: false } };
+  for (const [member, short] of [['user', 'user'], ['application', 'app']] as const) {
+    out[`${property}/${member}`] = { kind: 'identity', idColumn: `${prefix}_${short}_id`, nameColumn: `${prefix}_${short}_name` };
+    out[`${property}/${member}/id`] = { kind: 'text', column: `${prefix}_${short}_id` };
+    out[`${property}/${member}/displayName`] = { kind: 'text', column: `${prefix}_${short}_name` };
+  }
+  for (const path of ['device', 'device/id', 'device/displayName']) out[`${property}/${path}`] = { kind: 'constant', isNull: true };
+  return out;
+};
+
+/** Every itemFacet property path a query may name, and where it is stored. */
+export const facetColumnMap: Readonly<Record<string, Column>> = {
+  id: { kind: 'text', column: 'id' },
+  allowedAudiences: { kind: 'flags', column: 'allowed_audiences' },
+  createdDateTime: { kind: 'text', column: 'created_date_time' },
+  lastModifiedDateTime: { kind: 'text', column: 'last_modified_date_time' },
+  inference: { kind: 'present', column: 'inference_present' },
+  'inference/confidenceScore': { kind: 'number', column: 'inference_confidence_score' },
+  'inference/userHasVerifiedAccuracy': { kind: 'boolean', column: 'inference_user_has_verified_accuracy' },
+  isSearchable: { kind: 'boolean', column: 'is_searchable' },
+  source: { kind: 'present', column: 'source_present' },
+  'source/type': { kind: 'text', column: 'source_type' },
+  ...identitySetColumns('createdBy', 'created_by'),
+  ...identitySetColumns('lastModifiedBy', 'modified_by'),
+};
+
+export type ColumnMap = Readonly<Record<string, Column>>;
+
+const TRUE = sql<SqlBool>`1 = 1`;
+const FALSE = sql<SqlBool>`1 = 0`;
+
+function columnOf(map: ColumnMap, p: PropertyRef): Column {
+  const column = map[p.path.join('/')];
+  if (!column) throw new Error(`no column for ${p.path.join('/')}`); // the parser only lets known paths through
+  return column;
+}
+
+/** A stored value as the column holds it. */
+function stored(column: Column, value: LiteralValue): unknown {
+  if (value === null) return null;
+  if (column.kind === 'boolean') return value ? 1 : 0;
+  if (column.kind === 'flags') return audiencesToMask(String(value).split(','));
+  return value;
+}
+
+function isNull(column: Column): RawBuilder<SqlBool> {
+  switch (column.kind) {
+    case 'present':
+      return sql<SqlBool>`${sql.ref(column.column)} = 0`;
+    case 'identity':
+      return sql<SqlBool>`(${sql.ref(column.idColumn)} is null and ${sql.ref(column.nameColumn)} is null)`;
+    case 'constant':
+      return column.isNull ? TRUE : FALSE;
+    default:
+      return sql<SqlBool>`${sql.ref(column.column)} is null`;
+  }
+}
+
+const SQL_OPERATORS = { eq: '=', ne: '<>', gt: '>', ge: '>=', lt: '<', le: '<=' } as const;
+
+/** The filter as a WHERE condition. */
+export function filterSql(map: ColumnMap, e: FilterExpr): RawBuilder<SqlBool> {
+  switch (e.kind) {
+    case 'and':
+      return sql<SqlBool>`(${filterSql(map, e.left)} and ${filterSql(map, e.right)})`;
+    case 'or':
+      return sql<SqlBool>`(${filterSql(map, e.left)} or ${filterSql(map, e.right)})`;
+    case 'not':
+      // OData logic is two-valued (null eq 'x' is false, so not(...) is true); SQL's is three-valued.
+      return sql<SqlBool>`not ((${filterSql(map, e.operand)}) is true)`;
+    case 'compare': {
+      const column = columnOf(map, e.property);
+      if (e.value === null) {
+        const test = isNull(column);
+        return e.op === 'eq' ? test : sql<SqlBool>`not (${test})`;
+      }
+      // Only always-null members (createdBy/device/id) get here without a column: null ne 'x' alone holds.
+      if (column.kind === 'constant' || column.kind === 'present' || column.kind === 'identity') return e.op === 'ne' ? TRUE : FALSE;
+      const ref = sql.ref(column.column);
+      const value = stored(column, e.value);
+      // OData: null ne 'x' is true, and null gt 'x' false; SQL would say null for both.
+      if (e.op === 'ne') return sql<SqlBool>`(${ref} <> ${value} or ${ref} is null)`;
+      return sql<SqlBool>`${ref} ${sql.raw(SQL_OPERATORS[e.op])} ${value}`;
+    }
+    case 'in': {
+      const column = columnOf(map, e.property);
+      if (!('column' in column) || column.kind === 'present') return FALSE; // null is never in a list
+      return sql<SqlBool>`${sql.ref(column.column)} in (${sql.join(e.values.map((v) => stored(column, v)))})`;
+    }
+    case 'has': {
+      const column = columnOf(map, e.property);
+      if (column.kind !== 'flags') return FALSE;
+      const bit = 1 << ALLOWED_AUDIENCES.indexOf(e.member as (typeof ALLOWED_AUDIENCES)[number]);
+      return sql<SqlBool>`(${sql.ref(column.column)} & ${bit}) <> 0`;
+    }
+    case 'function': {
+      const column = columnOf(map, e.property);
+      if (column.kind !== 'text') return FALSE; // an always-null string member
+      const ref = sql.ref(column.column);
+      if (e.value === '') return sql<SqlBool>`${ref} is not null`;
+      // Case-sensitive and portable: SQLite's LIKE ignores ASCII case, and instr/strpos differ by database.
+      const v = sql`cast(${e.value} as text)`;
+      if (e.name === 'startswith') return sql<SqlBool>`substr(${ref}, 1, length(${v})) = ${v}`;
+      if (e.name === 'endswith') return sql<SqlBool>`substr(${ref}, length(${ref}) - length(${v}) + 1) = ${v}`;
+      return sql<SqlBool>`replace(${ref}, ${v}, '') <> ${ref}`;
+    }
+  }
+}
+
+/** One sort key: what is sorted on (a column, or an enum's rank), how a value is written for it, its direction. */
+export interface SortKey {
+  readonly expr: RawBuilder<unknown>;
+  readonly toSql: (v: Exclude<LiteralValue, null>) => unknown;
+  readonly descending: boolean;
+}
+
+export function sortKeys(map: ColumnMap, items: readonly OrderByItem[]): SortKey[] {
+  return items.map((item) => {
+    const column = columnOf(map, item.property);
+    const descending = item.descending;
+    switch (column.kind) {
+      case 'text':
+      case 'number':
+        return { expr: sql.ref(column.column), toSql: (v) => v, descending };
+      case 'boolean':
+        return { expr: sql.ref(column.column), toSql: (v) => (v ? 1 : 0), descending };
+      case 'enum': {
+        const rank = sql`case ${sql.ref(column.column)} ${sql.join(
+          column.members.map((m, i) => sql`when ${sql.lit(m)} then ${sql.lit(i)}`),
+          sql` `,
+        )} end`;
+        return { expr: rank, toSql: (v) => column.members.indexOf(String(v)), descending };
+      }
+      default:
+        throw new Error(`cannot sort by ${item.property.path.join('/')}`); // the parser refuses these
+    }
+  });
+}
+
+export function orderBySql(keys: readonly SortKey[]): RawBuilder<unknown>[] {
+  return keys.map((k) => sql`${k.expr} ${sql.raw(k.descending ? 'desc nulls last' : 'asc nulls first')}`);
+}
+
+/**
+ * Rows strictly after `position` (one value per key) in the order of `keys`: the keyset condition that
+ * makes paging stable while rows are added and removed. The last key must be unique and not null (id).
+ */
+export function afterSql(keys: readonly SortKey[], position: readonly LiteralValue[]): RawBuilder<SqlBool> {
+  const alternatives: RawBuilder<SqlBool>[] = [];
+  for (let i = 0; i < keys.length; i++) {
+    const equalBefore = keys.slice(0, i).map((k, j) => equalTo(k, position[j]!));
+    const beyond = pastValue(keys[i]!, position[i]!);
+    if (beyond === FALSE) continue;
+    alternatives.push(equalBefore.length ? sql<SqlBool>`(${sql.join([...equalBefore, beyond], sql` and `)})` : beyond);
+  }
+  return alternatives.length ? sql<SqlBool>`(${sql.join(alternatives, sql` or `)})` : FALSE;
+}
+
+function equalTo(k: SortKey, v: LiteralValue): RawBuilder<SqlBool> {
+  return v === null ? sql<SqlBool>`${k.expr} is null` : sql<SqlBool>`${k.expr} = ${k.toSql(v)}`;
+}
+
+function pastValue(k: SortKey, v: LiteralValue): RawBuilder<SqlBool> {
+  if (!k.descending) return v === null ? sql<SqlBool>`${k.expr} is not null` : sql<SqlBool>`${k.expr} > ${k.toSql(v)}`;
+  return v === null ? FALSE : sql<SqlBool>`(${k.expr} < ${k.toSql(v)} or ${k.expr} is null)`;
+}

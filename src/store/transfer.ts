@@ -1,0 +1,141 @@
+// Export and import of every stored row, written once against Kysely like the rest of the store.
+// Rows travel as their columns (every stored value, nothing derived), so a copy is exact on both stores.
+import { sql, type Kysely } from 'kysely';
+import { appliedMigrations } from './migrations.ts';
+import { TransferError, type TransferRecord, type TransferStore } from './types.ts';
+
+/** Each table's primary key: the order rows are exported in and the key import replaces by. */
+const TABLES = {
+  users: ['tenant_id', 'id'],
+  phones: ['tenant_id', 'user_id', 'id'],
+} as const satisfies Record<TransferRecord['table'], readonly string[]>;
+
+type Table = keyof typeof TABLES;
+const TABLE_NAMES = Object.keys(TABLES) as Table[];
+const BATCH = 500;
+
+type ColumnKind = 'string' | 'integer' | 'number';
+interface Column {
+  readonly name: string;
+  readonly kind: ColumnKind;
+  readonly nullable: boolean;
+}
+
+/** Declared types as each database reports them (SQLite: as written in the migration; PostgreSQL: its type names). */
+function kindOf(dataType: string): ColumnKind {
+  const t = dataType.toLowerCase();
+  if (/int/.test(t)) return 'integer';
+  if (/double|float|real|numeric/.test(t)) return 'number';
+  return 'string';
+}
+
+const INT32 = 2 ** 31;
+
+function checkValue(column: Column, value: unknown): string | undefined {
+  if (value === null) return column.nullable ? undefined : 'may not be null';
+  switch (column.kind) {
+    case 'string':
+      if (typeof value !== 'string') return 'must be a string';
+      // PostgreSQL cannot store U+0000 nor a lone surrogate; the API never stores them either.
+      if (value.includes('\u0000')) return 'contains NUL (U+0000)';
+      if (!value.isWellFormed()) return 'contains an unpaired surrogate';
+      return undefined;
+    case 'integer':
+      return Number.isInteger(value) && (value as number) >= -INT32 && (value as number) < INT32 ? undefined : 'must be a 32-bit integer';
+    case 'number':
+      return typeof value === 'number' && Number.isFinite(value) ? undefined : 'must be a finite number';
+  }
+}
+
+export function kyselyTransfer(db: Kysely<any>): TransferStore {
+  let columns: Promise<Record<Table, Column[]>> | undefined;
+  const columnsOf = () =>
+    (columns ??= db.introspection.getTables().then((tables) => {
+      const found = {} as Record<Table, Column[]>;
+      for (const name of TABLE_NAMES) {
+        const table = tables.find((t) => t.name === name);
+        if (!table) throw new Error(`table ${name} is missing`);
+        found[name] = table.columns.map((c) => ({ name: c.name, kind: kindOf(c.dataType), nullable: c.isNullable }));
+      }
+      return found;
+    }));
+
+  return {
+    schema: () => appliedMigrations(db),
+
+    async count() {
+      let total = 0;
+      for (const table of TABLE_NAMES) {
+        const { n } = await db.selectFrom(table).select(sql<string | number>`count(*)`.as('n')).executeTakeFirstOrThrow();
+        total += Number(n);
+      }
+      return total;
+    },
+
+    async *rows() {
+      for (const table of TABLE_NAMES) {
+        const keys = TABLES[table];
+        let after: unknown[] | undefined;
+        for (;;) {
+          // Keyset pages: constant memory, and no long-running read on a busy database.
+          let query = db.selectFrom(table).selectAll();
+          for (const k of keys) query = query.orderBy(k);
+          if (after) {
+            const last = after;
+            query = query.where((eb) => eb(eb.refTuple(...(keys as unknown as [string, string])), '>', eb.tuple(...(last as [unknown, unknown]))));
+          }
+          const page = await query.limit(BATCH).execute();
+          for (const row of page) yield { table, row };
+          if (page.length < BATCH) break;
+          const lastRow = page[page.length - 1]!;
+          after = keys.map((k) => lastRow[k]);
+        }
+      }
+    },
+
+    async recordChecker() {
+      const tables = await columnsOf();
+      return (value: unknown): TransferRecord => {
+        if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new TransferError('not a JSON object');
+        const { table, row, ...rest } = value as Record<string, unknown>;
+        if (Object.keys(rest).length > 0) throw new TransferError(`unknown member '${Object.keys(rest)[0]}'`);
+        if (typeof table !== 'string' || !TABLE_NAMES.includes(table as Table)) {
+          throw new TransferError(`"table" must be one of ${TABLE_NAMES.join(', ')}`);
+        }
+        if (typeof row !== 'object' || row === null || Array.isArray(row)) throw new TransferError('"row" must be a JSON object');
+        const cols = tables[table as Table];
+        const given = row as Record<string, unknown>;
+        for (const name of Object.keys(given)) {
+          if (!cols.some((c) => c.name === name)) throw new TransferError(`${table} has no column '${name}'`);
+        }
+        for (const c of cols) {
+          if (!(c.name in given)) throw new TransferError(`${table}.${c.name} is missing`);
+          const problem = checkValue(c, given[c.name]);
+          if (problem) throw new TransferError(`${table}.${c.name} ${problem}`);
+        }
+        return { table: table as Table, row: given as TransferRecord['row'] };
+      };
+    },
+
+    async upsert(records) {
+      const tables = await columnsOf();
+      await db.transaction().execute(async (tx) => {
+        for (const table of TABLE_NAMES) {
+          const keys: readonly string[] = TABLES[table];
+          // Within one batch a later line for the same key wins, as if the lines were applied one by one.
+          const byKey = new Map<string, TransferRecord['row']>();
+          for (const r of records) if (r.table === table) byKey.set(keys.map((k) => r.row[k]).join('\u0000'), r.row);
+          if (byKey.size === 0) continue;
+          const others = tables[table].map((c) => c.name).filter((c) => !keys.includes(c));
+          await tx
+            .insertInto(table)
+            .values([...byKey.values()])
+            .onConflict((oc) =>
+              oc.columns(keys as string[]).doUpdateSet((eb) => Object.fromEntries(others.map((c) => [c, eb.ref(`excluded.${c}`)]))),
+            )
+            .execute();
+        }
+      });
+    },
+  };
+}

@@ -1,0 +1,185 @@
+// `export` and `import`: every stored row as JSON lines, to copy a database, back it up, or move from
+// SQLite to PostgreSQL. Import is an upsert by primary key, so running it twice changes nothing.
+import { createReadStream } from 'node:fs';
+import { createInterface } from 'node:readline';
+import { parseArgs } from 'node:util';
+import cliProgress from 'cli-progress';
+import { loadConfig, SETTINGS, type Config } from './config.ts';
+import { migrations } from './store/migrations.ts';
+import { openStore } from './store/open.ts';
+import { TransferError, type Store, type TransferRecord } from './store/types.ts';
+
+/** The first line of every export: what the file is, and the schema (migrations) its rows follow. */
+const FORMAT = 'graph-profile-phones export';
+const BATCH = 500;
+
+interface Streams {
+  out: NodeJS.WritableStream & { isTTY?: boolean };
+  err: NodeJS.WritableStream & { isTTY?: boolean };
+}
+
+const std: Streams = { out: process.stdout, err: process.stderr };
+
+/** Settings flags (as for the server) and the positional arguments. */
+function parse(args: string[]): { config: Config; positionals: string[] } {
+  const flags = SETTINGS.map((s) => s.flag);
+  const { values, positionals } = parseArgs({
+    args,
+    strict: true,
+    allowPositionals: true,
+    options: Object.fromEntries(flags.map((f) => [f, { type: 'string' as const }])),
+  });
+  const config = loadConfig(Object.entries(values).flatMap(([k, v]) => [`--${k}`, v as string]));
+  return { config, positionals };
+}
+
+/** A progress bar on stderr, only when stderr is a terminal (never in a pipe or a log). */
+function progress(streams: Streams, label: string, total: number) {
+  if (!streams.err.isTTY) return { update: (_n: number) => undefined, stop: () => undefined };
+  const bar = new cliProgress.SingleBar(
+    { stream: streams.err, format: `${label} [{bar}] {percentage}% | {value}/{total} rows | ETA {eta_formatted}`, hideCursor: true },
+    cliProgress.Presets.shades_classic,
+  );
+  bar.start(total, 0);
+  return { update: (n: number) => bar.update(n), stop: () => bar.stop() };
+}
+
+const tally = (counts: Record<string, number>) =>
+  Object.entries(counts)
+    .map(([t, n]) => `${n} ${t}`)
+    .join(', ');
+
+async function withStore<T>(config: Config, streams: Streams, run: (store: Store) => Promise<T>): Promise<T> {
+  const store = await openStore(config, { onWaiting: (m) => streams.err.write(`${m}\n`) });
+  try {
+    return await run(store);
+  } finally {
+    await store.close();
+  }
+}
+
+export async function exportCommand(args: string[], streams: Streams = std): Promise<void> {
+  const { config, positionals } = parse(args);
+  if (positionals.length > 0) throw new TransferError(`export takes no file: it writes to stdout (npm run -s export > file.jsonl).`);
+  await withStore(config, streams, async (store) => {
+    let broken: Error | undefined;
+    streams.out.on('error', (e: Error) => (broken = e)); // e.g. EPIPE when the reader went away
+    const write = async (line: string) => {
+      if (!broken && !streams.out.write(`${line}\n`)) {
+        await new Promise<void>((resolve) => {
+          const done = () => {
+            streams.out.off('drain', done);
+            streams.out.off('error', done); // the error itself is recorded in `broken` by the listener above
+            resolve();
+          };
+          streams.out.on('drain', done);
+          streams.out.on('error', done);
+        });
+      }
+      if (broken) throw new TransferError(`export stopped: stdout failed (${broken.message}).`);
+    };
+    const total = await store.transfer.count();
+    const bar = progress(streams, 'export', total);
+    const counts: Record<string, number> = { users: 0, phones: 0 };
+    try {
+      await write(JSON.stringify({ format: FORMAT, schema: await store.transfer.schema() }));
+      let n = 0;
+      for await (const record of store.transfer.rows()) {
+        await write(JSON.stringify(record));
+        counts[record.table] = (counts[record.table] ?? 0) + 1;
+        if (++n % 100 === 0) bar.update(n);
+      }
+      bar.update(n);
+    } finally {
+      bar.stop();
+    }
+    streams.err.write(`exported ${tally(counts)} from ${store.kind} at ${store.location}\n`);
+  });
+}
+
+/** The file's records, one per non-blank line after the header, each with its line number. */
+async function* records(file: string, check: (value: unknown) => TransferRecord, schema: readonly string[]) {
+  const lines = createInterface({ input: createReadStream(file), crlfDelay: Infinity });
+  let lineNo = 0;
+  let header = false;
+  for await (const line of lines) {
+    lineNo++;
+    if (line.trim() === '') continue;
+    let value: unknown;
+    try {
+      value = JSON.parse(line);
+    } catch {
+      throw new TransferError(`${file}:${lineNo}: not a JSON value.`);
+    }
+    if (!header) {
+      checkHeader(value, schema, `${file}:${lineNo}`);
+      header = true;
+      continue;
+    }
+    try {
+      yield check(value);
+    } catch (err) {
+      if (err instanceof TransferError) throw new TransferError(`${file}:${lineNo}: ${err.message}.`);
+      throw err;
+    }
+  }
+  if (!header) throw new TransferError(`${file} is empty: an export starts with its header line.`);
+}
+
+function checkHeader(value: unknown, schema: readonly string[], where: string): void {
+  const h = value as { format?: unknown; schema?: unknown };
+  if (typeof h !== 'object' || h === null || h.format !== FORMAT || !Array.isArray(h.schema)) {
+    throw new TransferError(`${where}: not the header of an export ({"format":"${FORMAT}","schema":[...]}).`);
+  }
+  const unknown = h.schema.filter((m) => typeof m !== 'string' || !(m in migrations) || !schema.includes(m));
+  if (unknown.length > 0) {
+    throw new TransferError(`${where}: the file was exported by a newer version of the service (schema ${unknown.join(', ')}); import it with that version.`);
+  }
+}
+
+export async function importCommand(args: string[], streams: Streams = std): Promise<void> {
+  const { config, positionals } = parse(args);
+  if (positionals.length !== 1) throw new TransferError('Usage: npm run -s import -- <file.jsonl> [settings]');
+  const file = positionals[0]!;
+  await withStore(config, streams, async (store) => {
+    const check = await store.transfer.recordChecker();
+    const schema = await store.transfer.schema();
+    // First pass: the whole file is checked before anything is written, and counted for the progress bar.
+    let total = 0;
+    try {
+      for await (const _ of records(file, check, schema)) total++;
+    } catch (err) {
+      const code = (err as { code?: string }).code;
+      if (code === 'ENOENT' || code === 'EISDIR' || code === 'EACCES') throw new TransferError(`cannot read ${file} (${code}).`);
+      throw err;
+    }
+    const bar = progress(streams, 'import', total);
+    const counts: Record<string, number> = { users: 0, phones: 0 };
+    try {
+      let batch: TransferRecord[] = [];
+      let done = 0;
+      const flush = async () => {
+        try {
+          await store.transfer.upsert(batch);
+        } catch (err) {
+          throw new TransferError(
+            `import stopped after ${done} of ${total} rows: ${(err as Error).message}. The rows before were written; fix the cause and run the import again (it is idempotent).`,
+            { cause: err },
+          );
+        }
+        done += batch.length;
+        batch = [];
+        bar.update(done);
+      };
+      for await (const record of records(file, check, schema)) {
+        batch.push(record);
+        counts[record.table] = (counts[record.table] ?? 0) + 1;
+        if (batch.length >= BATCH) await flush();
+      }
+      if (batch.length > 0) await flush();
+    } finally {
+      bar.stop();
+    }
+    streams.err.write(`imported ${tally(counts)} into ${store.kind} at ${store.location}\n`);
+  });
+}
