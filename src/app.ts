@@ -6,8 +6,11 @@ import { clientErrorHandler, frameworkErrors, installGraphConventions, MAX_BODY_
 import { Directory } from './identity/directory.ts';
 import type { TokenVerifier } from './identity/principal.ts';
 import { installProfileAccess, profileAccessResolver } from './profile/access.ts';
+import { registerBatchRoute } from './graph/batch.ts';
 import { registerPhoneRoutes } from './profile/phones/routes.ts';
 import { registerProfileRoutes } from './profile/routes.ts';
+import { registerMetadataRoute } from './graph/odata/metadata.ts';
+import { phonesEdmModel } from './profile/phones/schema.ts';
 import type { Store } from './store/types.ts';
 import type { SkipTokens } from './graph/odata/skipToken.ts';
 
@@ -65,6 +68,8 @@ export function buildApp({ config, store, verifier, logger, skipTokens }: AppPar
 
   installProfileAccess(http);
   const resolveAccess = profileAccessResolver(verifier, new Directory(store.users));
+  // JSON batching replays each inner request through this same app (graph/batch.ts).
+  registerBatchRoute(http);
   registerProfileRoutes(http, { phones: store.phones, resolveAccess, publicUrl: config.publicUrl });
   registerPhoneRoutes(http, {
     phones: store.phones,
@@ -72,6 +77,8 @@ export function buildApp({ config, store, verifier, logger, skipTokens }: AppPar
     publicUrl: config.publicUrl,
     skipTokens,
   });
+  // $metadata: built once here from the descriptors that validate requests; anonymous, as on Graph.
+  registerMetadataRoute(http, phonesEdmModel);
 
   return {
     http,

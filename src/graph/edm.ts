@@ -10,7 +10,18 @@ export type EdmType =
   | { readonly kind: 'boolean' }
   | { readonly kind: 'double' }
   | { readonly kind: 'dateTimeOffset' }
-  | { readonly kind: 'enum'; readonly name: string; readonly members: readonly string[]; readonly flags: boolean }
+  | {
+      readonly kind: 'enum';
+      readonly name: string;
+      readonly members: readonly string[];
+      readonly flags: boolean;
+      /**
+       * The members' underlying values, in the order of `members`, as $metadata declares them. Only
+       * $metadata reads them; when absent a plain enum numbers its members 0, 1, 2, ... and a flags enum
+       * 1, 2, 4, ... (OData's defaults).
+       */
+      readonly values?: readonly number[];
+    }
   | { readonly kind: 'complex'; readonly name: string; readonly properties: Readonly<Record<string, PropertyDef>> };
 
 export interface PropertyDef {
@@ -18,6 +29,13 @@ export interface PropertyDef {
   readonly nullable: boolean;
   /** false for server-managed properties: sent in a body they are ignored, never stored. */
   readonly settable: boolean;
+  /**
+   * Whether the published schema ($metadata, OpenAPI) declares the property nullable, when that differs
+   * from `nullable` (what the service accepts). Graph's schema and Graph's behaviour do not always agree:
+   * itemPhone.type is Nullable="false" yet Graph answers and accepts null. Only descriptions of the
+   * schema read it; request validation always uses `nullable`. Absent: the same as `nullable`.
+   */
+  readonly declaredNullable?: boolean;
 }
 
 export interface EntityTypeDef {

@@ -41,8 +41,11 @@ const readOnly = (type: EdmType): PropertyDef => ({ type, nullable: true, settab
 export const itemFacetProperties = {
   id: { type: edm.string(36), nullable: false, settable: false },
   allowedAudiences: {
-    type: { kind: 'enum', name: 'microsoft.graph.allowedAudiences', members: ALLOWED_AUDIENCES, flags: true },
+    // Graph's values: `me` is 0 (no audience beyond the owner), the others one bit each.
+    type: { kind: 'enum', name: 'microsoft.graph.allowedAudiences', members: ALLOWED_AUDIENCES, flags: true, values: [0, 1, 2, 4, 8, 16, 32, 64] },
     nullable: false,
+    // The CSDL leaves it nullable; the service refuses null (it defaults to organization instead).
+    declaredNullable: true,
     settable: true,
   },
   inference: {
