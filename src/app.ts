@@ -1,5 +1,7 @@
 // Builds the HTTP app from its parts (nothing listens here): the one place that wires everything.
 import cors from '@fastify/cors';
+import rateLimit from '@fastify/rate-limit';
+import { GraphError } from './graph/errors.ts';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Config } from './config.ts';
 import { clientErrorHandler, frameworkErrors, installGraphConventions, MAX_BODY_BYTES, newRequestId, sendJson } from './graph/http.ts';
@@ -10,6 +12,7 @@ import { registerBatchRoute } from './graph/batch.ts';
 import { registerPhoneRoutes } from './profile/phones/routes.ts';
 import { registerProfileRoutes } from './profile/routes.ts';
 import { registerMetadataRoute } from './graph/odata/metadata.ts';
+import { registerOpenApiRoutes } from './graph/openapi.ts';
 import { phonesEdmModel } from './profile/phones/schema.ts';
 import type { Store } from './store/types.ts';
 import type { SkipTokens } from './graph/odata/skipToken.ts';
@@ -20,6 +23,8 @@ export interface AppParts {
   verifier: TokenVerifier;
   logger: FastifyBaseLogger;
   skipTokens: SkipTokens;
+  /** Certificate and key: the listener serves HTTPS. */
+  tls?: { cert: string | Buffer; key: string | Buffer };
 }
 
 export type Lifecycle = 'starting' | 'ready' | 'stopping';
@@ -29,9 +34,10 @@ export interface App {
   setState(state: Lifecycle): void;
 }
 
-export function buildApp({ config, store, verifier, logger, skipTokens }: AppParts): App {
+export function buildApp({ config, store, verifier, logger, skipTokens, tls }: AppParts): App {
   let state: Lifecycle = 'starting';
   const http = Fastify({
+    ...(tls ? { https: { cert: tls.cert, key: tls.key } } : {}),
     loggerInstance: logger,
     genReqId: newRequestId,
     // One log line per request, written by graph/http.ts after the answer.
@@ -68,17 +74,37 @@ export function buildApp({ config, store, verifier, logger, skipTokens }: AppPar
 
   installProfileAccess(http);
   const resolveAccess = profileAccessResolver(verifier, new Directory(store.users));
-  // JSON batching replays each inner request through this same app (graph/batch.ts).
-  registerBatchRoute(http);
-  registerProfileRoutes(http, { phones: store.phones, resolveAccess, publicUrl: config.publicUrl });
-  registerPhoneRoutes(http, {
-    phones: store.phones,
-    resolveAccess,
-    publicUrl: config.publicUrl,
-    skipTokens,
+  if (config.rateLimit > 0) {
+    // Graph throttles with 429 and Retry-After, and the SDKs' retry handlers wait and retry; so does this.
+    void http.register(rateLimit, {
+      global: true,
+      max: config.rateLimit,
+      timeWindow: config.rateLimitWindowSeconds * 1000,
+      keyGenerator: (request) => request.headers.authorization ?? request.ip,
+      allowList: (request) => request.url === '/health',
+      errorResponseBuilder: (_request, context) =>
+        new GraphError(429, 'TooManyRequests', `Too many requests: at most ${context.max} every ${config.rateLimitWindowSeconds} s. Retry after ${context.after}.`, {
+          'retry-after': String(Math.max(1, Math.ceil(context.ttl / 1000))),
+        }),
+    });
+  }
+  // The routes load as one plugin after the ones above, so that hooks those install per route
+  // (rate limiting) reach every route.
+  void http.register(async (api) => {
+    // JSON batching replays each inner request through this same app (graph/batch.ts).
+    registerBatchRoute(api);
+    registerProfileRoutes(api, { phones: store.phones, resolveAccess, publicUrl: config.publicUrl });
+    registerPhoneRoutes(api, {
+      phones: store.phones,
+      resolveAccess,
+      publicUrl: config.publicUrl,
+      skipTokens,
+    });
+    // $metadata: built once here from the descriptors that validate requests; anonymous, as on Graph.
+    registerMetadataRoute(api, phonesEdmModel);
+    // OpenAPI (/beta/openapi.json) and a page for people (/beta/docs), from the same descriptors; anonymous.
+    registerOpenApiRoutes(api, phonesEdmModel);
   });
-  // $metadata: built once here from the descriptors that validate requests; anonymous, as on Graph.
-  registerMetadataRoute(http, phonesEdmModel);
 
   return {
     http,

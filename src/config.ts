@@ -26,6 +26,14 @@ export interface Config {
   readonly entraKeyRefreshSeconds: number;
   readonly clockSkewSeconds: number;
   readonly allowDevIdentityOnNetwork: boolean;
+  /** Requests per caller per rate-limit window before 429; 0: no limit. */
+  readonly rateLimit: number;
+  readonly rateLimitWindowSeconds: number;
+  /** Serve HTTPS instead of HTTP (true when a certificate is given). */
+  readonly tls: boolean;
+  /** PEM certificate (chain) and key files; both undefined with TLS means a development certificate in dataDir. */
+  readonly tlsCert: string | undefined;
+  readonly tlsKey: string | undefined;
 }
 
 interface Setting {
@@ -141,12 +149,35 @@ export const SETTINGS: readonly Setting[] = [
     help: 'Tolerance for token exp and nbf, in seconds (0-600).',
   },
   {
+    key: 'rateLimit',
+    flag: 'rate-limit',
+    env: 'RATE_LIMIT',
+    default: '0',
+    help: 'Requests one caller (one token, or one address without a token) may make per window before 429 TooManyRequests with Retry-After; 0 turns throttling off. Counted per instance.',
+  },
+  {
+    key: 'rateLimitWindowSeconds',
+    flag: 'rate-limit-window-seconds',
+    env: 'RATE_LIMIT_WINDOW_SECONDS',
+    default: '60',
+    help: 'The window RATE_LIMIT counts in (1-3600 seconds).',
+  },
+  {
     key: 'allowDevIdentityOnNetwork',
     flag: 'allow-dev-identity-on-network',
     env: 'ALLOW_DEV_IDENTITY_ON_NETWORK',
     default: 'false',
     help: 'true lets IDENTITY=development listen on a non-loopback address (anyone who can read DATA_DIR can mint tokens).',
   },
+  {
+    key: 'tls',
+    flag: 'tls',
+    env: 'TLS',
+    default: 'false',
+    help: 'true serves HTTPS instead of HTTP on HOST:PORT. Without TLS_CERT/TLS_KEY, a development certificate for localhost is created in DATA_DIR.',
+  },
+  { key: 'tlsCert', flag: 'tls-cert', env: 'TLS_CERT', default: undefined, help: 'PEM certificate (chain) file for HTTPS; needs TLS_KEY and implies TLS=true.' },
+  { key: 'tlsKey', flag: 'tls-key', env: 'TLS_KEY', default: undefined, help: 'PEM private key file for HTTPS; needs TLS_CERT and implies TLS=true.' },
 ];
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -205,11 +236,15 @@ export function loadConfig(args: string[], env: NodeJS.ProcessEnv = process.env)
       throw new ConfigError(`ENTRA_TENANTS must be tenant ids (GUIDs) or a lone *, got '${get('entraTenants')}'.`);
     }
   }
-  const seconds = (key: keyof Config, max: number) => {
+  const whole = (key: keyof Config, max: number, unit = '') => {
     const n = Number(get(key));
-    if (!Number.isInteger(n) || n < 0 || n > max) throw new ConfigError(`${SETTINGS.find((s) => s.key === key)!.env} must be 0-${max} seconds, got '${get(key)}'.`);
+    if (!Number.isInteger(n) || n < 0 || n > max) {
+      throw new ConfigError(`${SETTINGS.find((s) => s.key === key)!.env} must be 0-${max}${unit}, got '${get(key)}'.`);
+    }
     return n;
   };
+  const seconds = (key: keyof Config, max: number) => whole(key, max, ' seconds');
+  const count = (key: keyof Config, max: number) => whole(key, max);
   for (const key of ['entraAuthority', 'entraJwksUrl'] as const) {
     const value = get(key);
     if (value !== undefined && !/^https?:\/\/[^\s]+$/.test(value)) {
@@ -218,6 +253,11 @@ export function loadConfig(args: string[], env: NodeJS.ProcessEnv = process.env)
   }
   const allowDev = get('allowDevIdentityOnNetwork');
   if (allowDev !== 'true' && allowDev !== 'false') throw new ConfigError(`ALLOW_DEV_IDENTITY_ON_NETWORK must be true or false.`);
+  const tlsFlag = get('tls');
+  if (tlsFlag !== 'true' && tlsFlag !== 'false') throw new ConfigError(`TLS must be true or false, got '${tlsFlag}'.`);
+  const tlsCert = get('tlsCert') || undefined;
+  const tlsKey = get('tlsKey') || undefined;
+  if ((tlsCert === undefined) !== (tlsKey === undefined)) throw new ConfigError('TLS_CERT and TLS_KEY go together: give both files, or neither (a development certificate).');
   const host = get('host')!;
   if (identity === 'development' && allowDev !== 'true' && !isLoopback(host)) {
     throw new ConfigError(
@@ -246,6 +286,11 @@ export function loadConfig(args: string[], env: NodeJS.ProcessEnv = process.env)
     entraKeyRefreshSeconds: seconds('entraKeyRefreshSeconds', 86_400),
     clockSkewSeconds: seconds('clockSkewSeconds', 600),
     allowDevIdentityOnNetwork: allowDev === 'true',
+    rateLimit: count('rateLimit', 1_000_000),
+    rateLimitWindowSeconds: Math.max(1, seconds('rateLimitWindowSeconds', 3600)),
+    tls: tlsFlag === 'true' || tlsCert !== undefined,
+    tlsCert: tlsCert && resolve(tlsCert),
+    tlsKey: tlsKey && resolve(tlsKey),
   };
 }
 

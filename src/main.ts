@@ -10,7 +10,7 @@ import { exportCommand, importCommand } from './transferCommand.ts';
 const HELP = `graph-profile-phones: the Microsoft Graph beta profile phones API (itemPhone), self-hosted.
 
 Usage:
-  npm start [-- <settings>]              serve /beta on HOST:PORT (default http://127.0.0.1:8080)
+  npm start [-- <settings>]              serve /beta on HOST:PORT (default http://127.0.0.1:8080; https with --tls true)
   npm run -s token -- --user <upn> ...   print a development access token (npm run -s token -- --help)
   npm run migrate [-- <settings>]        apply database migrations and exit
   npm run -s export [-- <settings>]      write every stored row to stdout as JSON lines

@@ -6,6 +6,7 @@ import { buildApp } from './app.ts';
 import type { Config } from './config.ts';
 import { verifierFromConfig } from './identity/fromConfig.ts';
 import { openStore } from './store/open.ts';
+import { tlsFromConfig } from './tls.ts';
 
 export interface RunningService {
   readonly url: string;
@@ -19,10 +20,12 @@ export async function startService(config: Config): Promise<RunningService> {
     base: { service: 'graph-profile-phones' },
     timestamp: pino.stdTimeFunctions.isoTime,
   });
+  // Read (or created) before the store opens: a bad certificate stops start-up without touching the database.
+  const tls = await tlsFromConfig(config);
   const store = await openStore(config, { onWaiting: (message) => logger.warn(message) });
   const verifier = await verifierFromConfig(config, logger);
   // The $skiptoken key lives in the database: a nextLink made by one instance works on every other, and after a restart.
-  const app = buildApp({ config, store, verifier, logger, skipTokens: new SkipTokens(await store.sharedSecret('skiptoken')) });
+  const app = buildApp({ config, store, verifier, logger, skipTokens: new SkipTokens(await store.sharedSecret('skiptoken')), tls });
   try {
     await app.http.listen({ host: config.host, port: config.port });
   } catch (err) {
@@ -32,7 +35,13 @@ export async function startService(config: Config): Promise<RunningService> {
   app.setState('ready');
   const address = app.http.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
-  const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
+  const url = `${tls ? 'https' : 'http'}://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
+  if (tls?.devCertPath) {
+    logger.info(
+      { certificate: tls.devCertPath, trust: `NODE_EXTRA_CA_CERTS=${tls.devCertPath}` },
+      `development TLS certificate for localhost, 127.0.0.1 and ::1: trust it with NODE_EXTRA_CA_CERTS=${tls.devCertPath}`,
+    );
+  }
   logger.info({ url, store: store.kind, location: store.location, identity: config.identity === 'entra' ? `entra (tenants ${config.entraTenants.join(', ')})` : 'development issuer' }, 'listening');
 
   let stopping: Promise<void> | undefined;

@@ -1,7 +1,8 @@
 // Starts the real service on a free port over a real socket, with its own temporary DATA_DIR (and,
 // when this run tests PostgreSQL, its own fresh database), and mints development tokens for it the way
 // `npm run -s token` does.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { request as httpsRequest } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '../../src/config.ts';
@@ -49,7 +50,12 @@ export interface TestResponse {
  * `args` are extra settings as flags (e.g. ['--identity', 'entra', ...]). The store is the run's (TEST_STORE)
  * unless `args` names one with --database-url ('' for SQLite); a DATABASE_URL in the environment is never used.
  */
-export async function startTestService(args: string[] = [], dataDir = mkdtempSync(join(tmpdir(), 'phones-test-'))): Promise<TestService> {
+export async function startTestService(
+  args: string[] = [],
+  dataDir = mkdtempSync(join(tmpdir(), 'phones-test-')),
+  /** PEM the https requests trust; default: the development certificate in dataDir. */
+  tlsCa?: string,
+): Promise<TestService> {
   const database = !args.includes('--database-url') && TEST_STORE === 'postgres' ? await createTestDatabase() : undefined;
   const databaseUrl = args.includes('--database-url') ? args[args.indexOf('--database-url') + 1]! : (database?.url ?? '');
   const storeArgs = ['--data-dir', dataDir, '--database-url', databaseUrl];
@@ -79,7 +85,11 @@ export async function startTestService(args: string[] = [], dataDir = mkdtempSyn
         body = JSON.stringify(options.body);
         headers['content-type'] ??= 'application/json';
       }
-      const res = await fetch(running.url + path, { method, headers, body });
+      // Global fetch cannot take a CA: over https, node:https trusts the development certificate in DATA_DIR
+      // (or tlsCa, for a service started with its own certificate).
+      const res = running.url.startsWith('https:')
+        ? await httpsFetch(running.url + path, { method, headers, body, ca: tlsCa ?? readFileSync(join(dataDir, 'dev-tls-cert.pem'), 'utf8') })
+        : await fetch(running.url + path, { method, headers, body });
       const text = await res.text();
       let json: unknown;
       try {
@@ -103,6 +113,30 @@ export async function startTestService(args: string[] = [], dataDir = mkdtempSyn
     },
   };
   return service;
+}
+
+/** A fetch-like https request trusting `ca` (global fetch cannot take a CA without undici). */
+export function httpsFetch(
+  url: string,
+  { method = 'GET', headers = {}, body, ca }: { method?: string; headers?: Record<string, string>; body?: string | Buffer; ca: string | Buffer },
+): Promise<{ status: number; headers: Headers; text(): Promise<string> }> {
+  return new Promise((resolve, reject) => {
+    const req = httpsRequest(url, { method, headers, ca }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('error', reject);
+      res.on('end', () => {
+        const h = new Headers();
+        for (const [name, value] of Object.entries(res.headers)) {
+          for (const v of Array.isArray(value) ? value : value === undefined ? [] : [value]) h.append(name, v);
+        }
+        const text = Buffer.concat(chunks).toString('utf8');
+        resolve({ status: res.statusCode!, headers: h, text: async () => text });
+      });
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
 }
 
 /** `args` less its --database-url and value (storeArgs carries the one in force). */
