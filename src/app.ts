@@ -1,21 +1,21 @@
 // Builds the HTTP app from its parts (nothing listens here): the one place that wires everything.
 import cors from '@fastify/cors';
 import rateLimit from '@fastify/rate-limit';
-import { GraphError } from './graph/errors.ts';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Config } from './config.ts';
+import { registerBatchRoute } from './graph/batch.ts';
+import { GraphError } from './graph/errors.ts';
 import { clientErrorHandler, frameworkErrors, installGraphConventions, MAX_BODY_BYTES, newRequestId, sendJson } from './graph/http.ts';
+import { registerMetadataRoute } from './graph/odata/metadata.ts';
+import type { SkipTokens } from './graph/odata/skipToken.ts';
+import { registerOpenApiRoutes } from './graph/openapi.ts';
 import { Directory } from './identity/directory.ts';
 import type { TokenVerifier } from './identity/principal.ts';
 import { installProfileAccess, profileAccessResolver } from './profile/access.ts';
-import { registerBatchRoute } from './graph/batch.ts';
 import { registerPhoneRoutes } from './profile/phones/routes.ts';
-import { registerProfileRoutes } from './profile/routes.ts';
-import { registerMetadataRoute } from './graph/odata/metadata.ts';
-import { registerOpenApiRoutes } from './graph/openapi.ts';
 import { phonesEdmModel } from './profile/phones/schema.ts';
+import { registerProfileRoutes } from './profile/routes.ts';
 import type { Store } from './store/types.ts';
-import type { SkipTokens } from './graph/odata/skipToken.ts';
 
 export interface AppParts {
   config: Config;
