@@ -1,10 +1,11 @@
 // The HTTPS listener's certificate and key: the operator's files (TLS_CERT, TLS_KEY), or a development
 // certificate for localhost, 127.0.0.1 and ::1 that the service creates in DATA_DIR with `selfsigned`
 // (no crypto of our own) and keeps until it is within a week of expiry.
-import { X509Certificate, createPrivateKey, randomUUID } from 'node:crypto';
-import { link, mkdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
+import { X509Certificate, createPrivateKey } from 'node:crypto';
+import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { generate } from 'selfsigned';
+import { writeFileAtomic } from './atomicFile.ts';
 import { ConfigError, type Config } from './config.ts';
 
 export const DEV_CERT_FILE = 'dev-tls-cert.pem';
@@ -77,20 +78,8 @@ export async function loadOrCreateDevCertificate(dataDir: string, now = new Date
       { name: 'subjectAltName', altNames: [{ type: 2, value: 'localhost' }, { type: 7, ip: '127.0.0.1' }, { type: 7, ip: '::1' }] },
     ],
   });
-  const temp = `${keyPath}.${process.pid}.${randomUUID()}.tmp`;
-  await writeFile(temp, `${pems.private.trim()}\n${pems.cert.trim()}\n`, { flag: 'wx', mode: 0o600 });
-  try {
-    if (existing === 'missing') {
-      // link fails if the file exists: when instances start together, one certificate wins.
-      await link(temp, keyPath).catch((err: NodeJS.ErrnoException) => {
-        if (err.code !== 'EEXIST') throw err;
-      });
-    } else {
-      await rename(temp, keyPath); // replaces the stale pair in one step
-    }
-  } finally {
-    await unlink(temp).catch(() => undefined);
-  }
+  // A missing pair: when instances start together, one certificate wins. A stale one is replaced in one step.
+  await writeFileAtomic(keyPath, `${pems.private.trim()}\n${pems.cert.trim()}\n`, { mode: 0o600, replace: existing === 'stale' });
   // Whatever is in place now (ours, or the one another instance put there first) is the pair.
   return finish(await readPair(keyPath, now, true), certPath);
 }
@@ -126,9 +115,7 @@ async function readPair(keyPath: string, now: Date, load = false): Promise<PairS
 async function finish(pair: { cert: string; key: string }, certPath: string): Promise<TlsMaterial> {
   const current = await readFile(certPath, 'utf8').catch(() => undefined);
   if (current !== pair.cert) {
-    const temp = `${certPath}.${process.pid}.${randomUUID()}.tmp`;
-    await writeFile(temp, pair.cert, { flag: 'wx', mode: 0o644 });
-    await rename(temp, certPath);
+    await writeFileAtomic(certPath, pair.cert, { mode: 0o644, replace: true });
   }
   return { ...pair, devCertPath: certPath };
 }

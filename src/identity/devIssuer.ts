@@ -1,11 +1,11 @@
 // The development token issuer: an RS256 key pair kept in DATA_DIR, and Entra-shaped access tokens
 // signed with it. Anyone who can read DATA_DIR can mint tokens, which is why it is for local use only.
-import { randomUUID } from 'node:crypto';
-import { link, mkdir, readFile, unlink, writeFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { webcrypto } from 'node:crypto';
 import { SignJWT, calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK, type JWK } from 'jose';
 import { v5 as uuidv5 } from 'uuid';
+import { writeFileAtomic } from '../atomicFile.ts';
 
 export const DEV_KEY_FILE = 'dev-issuer-key.json';
 /** Graph's resource identifiers: either is an accepted audience. */
@@ -72,19 +72,9 @@ export async function loadOrCreateDevKey(dataDir: string): Promise<DevKey> {
   const privateJwk = await exportJWK(privateKey);
   const kid = await calculateJwkThumbprint(privateJwk);
   const file: KeyFile = { kid, privateJwk: { ...privateJwk, kid, alg: 'RS256', use: 'sig' } };
-  // Written aside, then linked into place: link fails if the file exists, so when instances start
-  // together one key wins and nobody ever reads a half-written file.
-  const temp = `${path}.${process.pid}.${randomUUID()}.tmp`;
-  await writeFile(temp, JSON.stringify(file), { flag: 'wx', mode: 0o600 });
-  try {
-    await link(temp, path);
-    return await fromFile(file);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-    return await fromFile(JSON.parse(await readFile(path, 'utf8')) as KeyFile); // another process won the race
-  } finally {
-    await unlink(temp);
-  }
+  // When instances start together one key wins, and the others read that one.
+  if (await writeFileAtomic(path, JSON.stringify(file), { mode: 0o600, replace: false })) return fromFile(file);
+  return fromFile(JSON.parse(await readFile(path, 'utf8')) as KeyFile);
 }
 
 export interface DelegatedTokenRequest {

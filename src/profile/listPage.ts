@@ -21,19 +21,32 @@ export interface Page {
   readonly body: Record<string, unknown>;
 }
 
-const defaultOrders = new WeakMap<EntityTypeDef, readonly OrderByItem[]>();
+interface Orders {
+  /** Graph's default order for profile collections (createdDateTime), then id so that every position is unique. */
+  readonly byDefault: readonly OrderByItem[];
+  /** id, appended to a requested order that lacks it. */
+  readonly byId: readonly OrderByItem[];
+}
 
-/** Graph's default order for profile collections (createdDateTime), then id so that every position is unique. */
-function completeOrder(entity: EntityTypeDef, requested: readonly OrderByItem[]): readonly OrderByItem[] {
-  if (requested.length === 0) {
-    const known = defaultOrders.get(entity);
-    if (known) return known;
-    const order = parseOrderBy('createdDateTime,id', entity);
-    defaultOrders.set(entity, order);
-    return order;
+const ordersOf = new WeakMap<EntityTypeDef, Orders>();
+
+/** Parsed once per entity type, not per request. */
+function orders(entity: EntityTypeDef): Orders {
+  let known = ordersOf.get(entity);
+  if (!known) {
+    known = { byDefault: parseOrderBy('createdDateTime,id', entity), byId: parseOrderBy('id', entity) };
+    ordersOf.set(entity, known);
   }
+  return known;
+}
+
+/** The order a collection is listed in when the request names none. */
+export const defaultOrder = (entity: EntityTypeDef): readonly OrderByItem[] => orders(entity).byDefault;
+
+function completeOrder(entity: EntityTypeDef, requested: readonly OrderByItem[]): readonly OrderByItem[] {
+  if (requested.length === 0) return orders(entity).byDefault;
   if (requested.some((o) => o.property.path.join('/') === 'id')) return requested;
-  return [...requested, ...parseOrderBy('id', entity)];
+  return [...requested, ...orders(entity).byId];
 }
 
 function valueAt(wire: Record<string, unknown>, path: readonly string[]): LiteralValue {

@@ -5,9 +5,10 @@ import { graphErrors } from '../graph/errors.ts';
 import { methodNotAllowed, publicBase, sendJson } from '../graph/http.ts';
 import { applySelect, MAX_PAGE_SIZE, systemQueryOptions } from '../graph/odata/collectionQuery.ts';
 import { contextUrl } from '../graph/odata/context.ts';
-import { parseOrderBy, parseSelect } from '../graph/odata/parse.ts';
+import { parseSelect } from '../graph/odata/parse.ts';
 import type { PhoneStore } from '../store/types.ts';
 import { profileAccessHook, type ResolveProfileAccess } from './access.ts';
+import { defaultOrder } from './listPage.ts';
 import { itemPhoneToWire, itemPhoneType } from './phones/schema.ts';
 
 /** `phones` or `phones($select=a,b)`: the one navigation property served, with the one nested option supported. */
@@ -26,7 +27,7 @@ export function registerProfileRoutes(
   app: FastifyInstance,
   deps: { phones: PhoneStore; resolveAccess: ResolveProfileAccess; publicUrl: string | undefined },
 ): void {
-  const defaultOrder = parseOrderBy('createdDateTime,id', itemPhoneType);
+  const order = defaultOrder(itemPhoneType);
   for (const path of ['/beta/me/profile', '/beta/users/:userId/profile']) {
     app.get(path, { onRequest: profileAccessHook(deps.resolveAccess, 'read') }, async (request, reply) => {
       const raw = systemQueryOptions(request.query, ['$expand']);
@@ -37,7 +38,7 @@ export function registerProfileRoutes(
       if (raw.$expand !== undefined) {
         const { select } = readExpand(raw.$expand);
         // Inline collections are not paged: at most one page of the largest size.
-        const phones = await deps.phones.list(a.owner, { orderBy: defaultOrder, skip: 0, limit: MAX_PAGE_SIZE });
+        const phones = await deps.phones.list(a.owner, { orderBy: order, skip: 0, limit: MAX_PAGE_SIZE });
         body['phones@odata.context'] = contextUrl(base, `${profile}/phones${select ? `(${select.join(',')})` : ''}`);
         body.phones = phones.map((p) => applySelect(itemPhoneToWire(p), select));
       }
