@@ -5,7 +5,7 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } 
 import type { Config } from './config.ts';
 import { registerBatchRoute } from './graph/batch.ts';
 import { GraphError } from './graph/errors.ts';
-import { clientErrorHandler, frameworkErrors, installGraphConventions, MAX_BODY_BYTES, newRequestId, sendJson } from './graph/http.ts';
+import { clientErrorHandler, frameworkErrors, installGraphConventions, MAX_BODY_BYTES, newRequestId, publicBaseOf, sendJson } from './graph/http.ts';
 import { registerMetadataRoute } from './graph/odata/metadata.ts';
 import type { SkipTokens } from './graph/odata/skipToken.ts';
 import { registerOpenApiRoutes } from './graph/openapi.ts';
@@ -93,13 +93,9 @@ export function buildApp({ config, store, verifier, logger, skipTokens, tls }: A
   void http.register(async (api) => {
     // JSON batching replays each inner request through this same app (graph/batch.ts).
     registerBatchRoute(api);
-    registerProfileRoutes(api, { phones: store.phones, resolveAccess, publicUrl: config.publicUrl });
-    registerPhoneRoutes(api, {
-      phones: store.phones,
-      resolveAccess,
-      publicUrl: config.publicUrl,
-      skipTokens,
-    });
+    const publicBase = publicBaseOf(config.publicUrl, tls ? 'https' : 'http');
+    registerProfileRoutes(api, { phones: store.phones, resolveAccess, publicBase });
+    registerPhoneRoutes(api, { phones: store.phones, resolveAccess, publicBase, skipTokens });
     // $metadata: built once here from the descriptors that validate requests; anonymous, as on Graph.
     registerMetadataRoute(api, phonesEdmModel);
     // OpenAPI (/beta/openapi.json) and a page for people (/beta/docs), from the same descriptors; anonymous.

@@ -1,7 +1,7 @@
 // The HTTPS listener's certificate and key: the operator's files (TLS_CERT, TLS_KEY), or a development
 // certificate for localhost, 127.0.0.1 and ::1 that the service creates in DATA_DIR with `selfsigned`
 // (no crypto of our own) and keeps until it is within a week of expiry.
-import { X509Certificate, createPrivateKey } from 'node:crypto';
+import { X509Certificate, createPrivateKey, randomUUID } from 'node:crypto';
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { generate } from 'selfsigned';
@@ -64,7 +64,14 @@ export async function loadOrCreateDevCertificate(dataDir: string, now = new Date
     return finish(await readPair(keyPath, now, true), certPath);
   }
   await mkdir(dataDir, { recursive: true });
-  const pems = await generate([{ name: 'commonName', value: 'localhost' }, { name: 'organizationName', value: 'graph-profile-phones development' }], {
+  // A subject of its own (OU: a random id): a client trusting two of these certificates (two DATA_DIRs, or an
+  // old one next to its replacement) finds a CA by subject name, and would try only one of two alike names.
+  const subject = [
+    { name: 'commonName', value: 'localhost' },
+    { name: 'organizationName', value: 'graph-profile-phones development' },
+    { shortName: 'OU', value: `certificate ${randomUUID()}` },
+  ];
+  const pems = await generate(subject, {
     keyType: 'rsa',
     keySize: 2048,
     algorithm: 'sha256',

@@ -20,7 +20,7 @@ after(() => rmSync(scratch, { recursive: true, force: true }));
 const certOf = (dataDir: string) => new X509Certificate(readFileSync(join(dataDir, DEV_CERT_FILE)));
 
 /** The certificate the server at `url` presents, trusting `ca`. */
-function servedCertificate(url: string, ca: string): Promise<string> {
+function servedCertificate(url: string, ca: string | string[]): Promise<string> {
   const { hostname, port } = new URL(url);
   return new Promise((resolve, reject) => {
     const socket = connect({ host: hostname, port: Number(port), ca, servername: hostname === '127.0.0.1' ? undefined : hostname }, () => {
@@ -50,6 +50,24 @@ test('--tls true serves the API over https with a development certificate for lo
     const got = await service.request('GET', `/beta/me/profile/phones/${created.json.id}`, { token });
     assert.equal(got.status, 200);
     assert.equal(got.json.number, '+1 206 555 0100');
+
+    // Inside a $batch too (inner requests are replayed in-process, not over the TLS socket), links say https.
+    const batch = await service.request('POST', '/beta/$batch', {
+      token,
+      body: {
+        requests: [
+          { id: '1', method: 'POST', url: '/me/profile/phones', headers: { 'content-type': 'application/json' }, body: { number: '+1 206 555 0101' } },
+          { id: '2', method: 'GET', url: '/me/profile/phones?$top=1' },
+        ],
+      },
+    });
+    assert.equal(batch.status, 200, batch.text);
+    const [inner1, inner2] = batch.json.responses;
+    assert.equal(inner1.status, 201);
+    assert.ok(inner1.headers.Location.startsWith(`${service.url}/beta/users/`), inner1.headers.Location);
+    assert.match(inner1.body['@odata.context'], new RegExp(`^${service.url}/beta/\\$metadata#`));
+    assert.equal(inner2.status, 200);
+    assert.ok(inner2.body['@odata.nextLink'].startsWith(`${service.url}/beta/me/profile/phones?`), inner2.body['@odata.nextLink']);
 
     // Plain http to the TLS port gets no answer.
     const plain = service.url.replace('https:', 'http:');
@@ -93,6 +111,22 @@ test('--tls true serves the API over https with a development certificate for lo
     assert.equal((await service.request('GET', '/health')).status, 200);
   } finally {
     await service.stop();
+  }
+});
+
+test('two development certificates trusted together (two DATA_DIRs) are each found: their subjects differ', async () => {
+  const a = await startTestService(['--tls', 'true']);
+  const b = await startTestService(['--tls', 'true']);
+  try {
+    assert.notEqual(certOf(a.dataDir).subject, certOf(b.dataDir).subject);
+    // A client given both, in either order, verifies both servers (OpenSSL looks a CA up by subject name).
+    for (const cas of [[a.ca!, b.ca!], [b.ca!, a.ca!]]) {
+      assert.equal(await servedCertificate(a.url, cas), certOf(a.dataDir).fingerprint256);
+      assert.equal(await servedCertificate(b.url, cas), certOf(b.dataDir).fingerprint256);
+    }
+  } finally {
+    await a.stop();
+    await b.stop();
   }
 });
 

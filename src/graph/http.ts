@@ -39,9 +39,16 @@ export function jsonBody(request: FastifyRequest): unknown {
   throw graphErrors.malformedJson();
 }
 
-/** Base URL the caller used to reach us (or the configured public one), without a trailing slash. */
-export function publicBase(request: FastifyRequest, configured: string | undefined): string {
-  return configured ?? `${request.protocol}://${request.host}`;
+/** The base URL the service names itself by in Location, @odata.context and @odata.nextLink (no trailing slash). */
+export type PublicBase = (request: FastifyRequest) => string;
+
+/**
+ * PUBLIC_URL when configured; otherwise the scheme this service listens with and the Host the caller used.
+ * The listener's scheme rather than the request socket's: inner $batch requests arrive through inject() on a
+ * plain mock socket, and must still say https:// when the batch came over TLS.
+ */
+export function publicBaseOf(configured: string | undefined, scheme: 'http' | 'https'): PublicBase {
+  return (request) => configured ?? `${scheme}://${request.host}`;
 }
 
 /** Turns Fastify's own errors (media type, body size, unroutable URLs) into Graph errors. */

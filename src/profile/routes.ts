@@ -2,7 +2,7 @@
 // the phones inline as Graph does ("phones@odata.context" then "phones").
 import type { FastifyInstance } from 'fastify';
 import { graphErrors } from '../graph/errors.ts';
-import { methodNotAllowed, publicBase, sendJson } from '../graph/http.ts';
+import { methodNotAllowed, sendJson, type PublicBase } from '../graph/http.ts';
 import { applySelect, MAX_PAGE_SIZE, systemQueryOptions } from '../graph/odata/collectionQuery.ts';
 import { contextUrl } from '../graph/odata/context.ts';
 import { parseSelect } from '../graph/odata/parse.ts';
@@ -25,14 +25,14 @@ function readExpand(expand: string): { select: readonly string[] | undefined } {
 
 export function registerProfileRoutes(
   app: FastifyInstance,
-  deps: { phones: PhoneStore; resolveAccess: ResolveProfileAccess; publicUrl: string | undefined },
+  deps: { phones: PhoneStore; resolveAccess: ResolveProfileAccess; publicBase: PublicBase },
 ): void {
   const order = defaultOrder(itemPhoneType);
   for (const path of ['/beta/me/profile', '/beta/users/:userId/profile']) {
     app.get(path, { onRequest: profileAccessHook(deps.resolveAccess, 'read') }, async (request, reply) => {
       const raw = systemQueryOptions(request.query, ['$expand']);
       const a = request.profileAccess!;
-      const base = publicBase(request, deps.publicUrl);
+      const base = deps.publicBase(request);
       const profile = `users('${a.owner.userId}')/profile`;
       const body: Record<string, unknown> = { '@odata.context': contextUrl(base, `${profile}/$entity`), id: a.owner.userId };
       if (raw.$expand !== undefined) {

@@ -4,7 +4,9 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { request as httpsRequest } from 'node:https';
 import { tmpdir } from 'node:os';
+import { rootCertificates } from 'node:tls';
 import { join } from 'node:path';
+import { Agent, setGlobalDispatcher } from 'undici';
 import { loadConfig } from '../../src/config.ts';
 import { startService, type RunningService } from '../../src/serve.ts';
 import { tokenCommand } from '../../src/tokenCommand.ts';
@@ -13,6 +15,8 @@ import { createTestDatabase, TEST_STORE, type TestDatabase } from './postgres.ts
 export interface TestService {
   readonly url: string;
   readonly dataDir: string;
+  /** Over https: the PEM certificate clients must trust (the development certificate, or the tlsCa given). */
+  readonly ca: string | undefined;
   /** The store this service runs on. */
   readonly store: 'sqlite' | 'postgres';
   /** The PostgreSQL database created for this service (dropped by stop()), if any. */
@@ -72,6 +76,9 @@ export async function startTestService(
       return running.url;
     },
     dataDir,
+    get ca() {
+      return running.url.startsWith('https:') ? (tlsCa ?? readFileSync(join(dataDir, 'dev-tls-cert.pem'), 'utf8')) : undefined;
+    },
     store: databaseUrl ? 'postgres' : 'sqlite',
     database,
     storeArgs,
@@ -88,7 +95,7 @@ export async function startTestService(
       // Global fetch cannot take a CA: over https, node:https trusts the development certificate in DATA_DIR
       // (or tlsCa, for a service started with its own certificate).
       const res = running.url.startsWith('https:')
-        ? await httpsFetch(running.url + path, { method, headers, body, ca: tlsCa ?? readFileSync(join(dataDir, 'dev-tls-cert.pem'), 'utf8') })
+        ? await httpsFetch(running.url + path, { method, headers, body, ca: service.ca! })
         : await fetch(running.url + path, { method, headers, body });
       const text = await res.text();
       let json: unknown;
@@ -114,6 +121,18 @@ export async function startTestService(
   };
   return service;
 }
+
+/**
+ * Makes global fetch in this process (and so the official clients, which use it) trust `cas` as well as the usual
+ * roots: in a test, what NODE_EXTRA_CA_CERTS does for an app, which only works when set before the process starts.
+ * Global fetch is Node's bundled undici; undici's own Agent, at the same version, is the documented way to give it
+ * a CA (setGlobalDispatcher).
+ */
+export function trustInThisProcess(...cas: string[]): void {
+  trusted.push(...cas);
+  setGlobalDispatcher(new Agent({ connect: { ca: [...rootCertificates, ...trusted] } }));
+}
+const trusted: string[] = [];
 
 /** A fetch-like https request trusting `ca` (global fetch cannot take a CA without undici). */
 export function httpsFetch(

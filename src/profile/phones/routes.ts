@@ -3,7 +3,7 @@
 // graph/odata, the body rules live in rules.ts, and persistence behind the store interface.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { graphErrors } from '../../graph/errors.ts';
-import { jsonBody, methodNotAllowed, publicBase, sendJson } from '../../graph/http.ts';
+import { jsonBody, methodNotAllowed, sendJson, type PublicBase } from '../../graph/http.ts';
 import { contextUrl } from '../../graph/odata/context.ts';
 import { applySelect, systemQueryOptions } from '../../graph/odata/collectionQuery.ts';
 import { parseFilter, parseSelect } from '../../graph/odata/parse.ts';
@@ -19,7 +19,7 @@ import { itemPhoneToWire, itemPhoneType } from './schema.ts';
 interface Deps {
   phones: PhoneStore;
   resolveAccess: ResolveProfileAccess;
-  publicUrl: string | undefined;
+  publicBase: PublicBase;
   skipTokens: SkipTokens;
 }
 
@@ -30,7 +30,7 @@ const ROOTS = ['/beta/me/profile/phones', '/beta/users/:userId/profile/phones'];
 export function registerPhoneRoutes(app: FastifyInstance, deps: Deps): void {
   const { phones, resolveAccess } = deps;
   const access = (operation: Operation) => ({ onRequest: profileAccessHook(resolveAccess, operation) });
-  const base = (request: FastifyRequest) => publicBase(request, deps.publicUrl);
+  const base = deps.publicBase;
   const ctx = (request: FastifyRequest, a: ProfileAccess, suffix = '') =>
     contextUrl(base(request), `users('${a.owner.userId}')/profile/phones${suffix}`);
   const selected = (select: readonly string[] | undefined) => (select ? `(${select.join(',')})` : '');
