@@ -98,10 +98,11 @@ export async function exportCommand(args: string[], streams: Streams = std): Pro
 }
 
 /** The file's records, one per non-blank line after the header, each with its line number. */
-async function* records(file: string, check: (value: unknown) => TransferRecord, schema: readonly string[]) {
+async function* records(file: string, check: (value: unknown, schema?: readonly string[]) => TransferRecord, schema: readonly string[]) {
   const lines = createInterface({ input: createReadStream(file), crlfDelay: Infinity });
   let lineNo = 0;
-  let header = false;
+  /** The schema the file's rows follow, once its header is read (an older one is upgraded by the checker). */
+  let header: readonly string[] | undefined;
   for await (const line of lines) {
     lineNo++;
     if (line.trim() === '') continue;
@@ -112,12 +113,11 @@ async function* records(file: string, check: (value: unknown) => TransferRecord,
       throw new TransferError(`${file}:${lineNo}: not a JSON value.`);
     }
     if (!header) {
-      checkHeader(value, schema, `${file}:${lineNo}`);
-      header = true;
+      header = checkHeader(value, schema, `${file}:${lineNo}`);
       continue;
     }
     try {
-      yield check(value);
+      yield check(value, header);
     } catch (err) {
       if (err instanceof TransferError) throw new TransferError(`${file}:${lineNo}: ${err.message}.`);
       throw err;
@@ -126,7 +126,8 @@ async function* records(file: string, check: (value: unknown) => TransferRecord,
   if (!header) throw new TransferError(`${file} is empty: an export starts with its header line.`);
 }
 
-function checkHeader(value: unknown, schema: readonly string[], where: string): void {
+/** The header's schema (the migrations the rows follow), when this version can read it. */
+function checkHeader(value: unknown, schema: readonly string[], where: string): string[] {
   const h = value as { format?: unknown; schema?: unknown };
   if (typeof h !== 'object' || h === null || h.format !== FORMAT || !Array.isArray(h.schema)) {
     throw new TransferError(`${where}: not the header of an export ({"format":"${FORMAT}","schema":[...]}).`);
@@ -135,6 +136,7 @@ function checkHeader(value: unknown, schema: readonly string[], where: string): 
   if (unknown.length > 0) {
     throw new TransferError(`${where}: the file was exported by a newer version of the service (schema ${unknown.join(', ')}); import it with that version.`);
   }
+  return h.schema as string[];
 }
 
 export async function importCommand(args: string[], streams: Streams = std): Promise<void> {

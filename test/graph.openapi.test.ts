@@ -1,9 +1,11 @@
-// GET /beta/openapi.json: a valid OpenAPI document (checked by @seriousme/openapi-schema-validator),
+// GET /beta/openapi.json: a valid OpenAPI document (checked by @seriousme/openapi-schema-validator, and by
+// `redocly lint` with the repository's redocly.yaml, no errors and no warnings allowed),
 // naming every served path, with the itemPhone schema generated from the descriptors; and the
 // service's real answers (entity, collection, error) conform to its schemas. GET /beta/docs: a page.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { Validator } from '@seriousme/openapi-schema-validator';
+import { configProblems, formatProblems, lintOpenApi } from '../scripts/lint-openapi.ts';
 import { itemPhoneType } from '../src/profile/phones/schema.ts';
 import { startTestService, type TestService } from './support/service.ts';
 
@@ -80,6 +82,7 @@ function check(schema: Schema, value: unknown, path = '$'): string[] {
       if (k in obj) problems.push(...check(ps, obj[k], `${path}.${k}`));
     }
   }
+  if (Array.isArray(value) && s.maxItems !== undefined && value.length > s.maxItems) problems.push(`${path}: more than ${s.maxItems} items`);
   if (Array.isArray(value) && s.items) value.forEach((v, i) => problems.push(...check(s.items, v, `${path}[${i}]`)));
   return problems;
 }
@@ -118,6 +121,17 @@ test('the document passes the OpenAPI schema validator with no errors', async ()
   assert.match(doc.openapi, /^3\.1\./);
 });
 
+test('the served document passes `redocly lint` (recommended rules, redocly.yaml) with no errors and no warnings', { timeout: 30_000 }, async () => {
+  const { totals, problems, stderr } = await lintOpenApi(doc);
+  assert.equal(configProblems(stderr), false, `redocly.yaml itself has problems:\n${stderr}`);
+  assert.deepEqual(totals, { errors: 0, warnings: 0, ignored: 0 }, `redocly lint found:\n${formatProblems(problems)}`);
+  // The linter is not vacuous: a flaw is caught.
+  const flawed = structuredClone(doc);
+  delete flawed.paths['/beta/docs'].get.operationId;
+  const caught = await lintOpenApi(flawed);
+  assert.deepEqual(caught.problems.map((p) => p.ruleId), ['operation-operationId']);
+});
+
 test('every served path is described, and nothing else', () => {
   assert.deepEqual(Object.keys(doc.paths).sort(), [...SERVED_PATHS].sort());
   const ids = Object.values(doc.paths).flatMap((item: any) =>
@@ -141,14 +155,26 @@ test("itemPhone's schema has exactly the descriptors' properties, with the publi
   assert.doesNotMatch('me,nobody', new RegExp(audiences.pattern));
 });
 
+test("source is personDataSources: type a nullable array of nullable strings, as production Graph's OpenAPI has it", () => {
+  const facet = doc.components.schemas['microsoft.graph.itemFacet'].allOf[1].properties;
+  assert.deepEqual(facet.source, { anyOf: [{ $ref: '#/components/schemas/microsoft.graph.personDataSources' }, { type: 'null' }] });
+  assert.deepEqual(doc.components.schemas['microsoft.graph.personDataSources'], {
+    title: 'personDataSources',
+    type: 'object',
+    properties: { type: { type: ['array', 'null'], items: { type: ['string', 'null'], maxLength: 128 }, maxItems: 32 } },
+  });
+  assert.equal(doc.components.schemas['microsoft.graph.personDataSource'], undefined);
+});
+
 test("the service's real answers conform to the document's schemas", async () => {
   const list = '/beta/me/profile/phones';
   const item = '/beta/me/profile/phones/{itemPhone-id}';
   const created = await svc.request('POST', list, {
     token,
-    body: { displayName: 'Car Phone', number: '+7 499 342 22 13', type: 'mobile', allowedAudiences: 'me,family', inference: { confidenceScore: 0.5 }, source: { type: 'User' }, isSearchable: true },
+    body: { displayName: 'Car Phone', number: '+7 499 342 22 13', type: 'mobile', allowedAudiences: 'me,family', inference: { confidenceScore: 0.5 }, source: { type: ['User', null] }, isSearchable: true },
   });
   assert.equal(created.status, 201);
+  assert.deepEqual(created.json.source, { type: ['User', null] }, 'a non-null source is among the answers checked');
   assertConforms(list, 'post', created);
   // A request body the document describes is one the service accepts.
   assert.deepEqual(check(doc.paths[list].post.requestBody.content['application/json'].schema, { number: '+1 425 555 0100', type: 'home' }), []);
@@ -181,6 +207,7 @@ test("the service's real answers conform to the document's schemas", async () =>
 
   // The checker is not vacuous: a wrong answer is caught.
   assert.notDeepEqual(check(responseSchema(item, 'get', 200), { ...got.json, type: 'cellular' }), []);
+  assert.notDeepEqual(check(responseSchema(item, 'get', 200), { ...got.json, source: { type: 'User' } }), [], 'the older single-string source form');
   assert.notDeepEqual(check(responseSchema(list, 'get', 400), { error: { message: 'no code' } }), []);
 });
 

@@ -161,7 +161,6 @@ describe('$filter: comparisons', () => {
 describe('$filter: property paths', () => {
   test('nested complex paths resolve', () => {
     assert.deepEqual(filter('inference/confidenceScore gt 0.5'), cmp('inference/confidenceScore', 'gt', 0.5));
-    assert.deepEqual(filter("source/type eq 'User'"), cmp('source/type', 'eq', 'User'));
     assert.deepEqual(filter("createdBy/user/id eq 'u1'"), cmp('createdBy/user/id', 'eq', 'u1'));
     assert.deepEqual(filter("lastModifiedBy/application/displayName eq 'App'"), cmp('lastModifiedBy/application/displayName', 'eq', 'App'));
     assert.deepEqual(filter('inference/userHasVerifiedAccuracy eq false'), cmp('inference/userHasVerifiedAccuracy', 'eq', false));
@@ -423,11 +422,40 @@ describe('$filter: complex properties', () => {
   });
 
   test('anything else is refused', () => {
-    rejectsFilter("source eq 'x'", "The literal 'x' does not fit the property 'source' of type 'microsoft.graph.personDataSource'", 'only be compared with null', 'position 11');
+    rejectsFilter("source eq 'x'", "The literal 'x' does not fit the property 'source' of type 'microsoft.graph.personDataSources'", 'only be compared with null', 'position 11');
     rejectsFilter('inference gt null', "The operator 'gt' cannot be used with the property 'inference'", 'position 11', 'A complex property can only be compared with null.');
     rejectsFilter("createdBy in ('x')", "The operator 'in' cannot be used", 'position 11');
     rejectsFilter("createdBy has 'x'", "The operator 'has' cannot be used");
     rejectsFilter("contains(createdBy, 'x')", "needs a string property, but 'createdBy' is of type 'microsoft.graph.identitySet'", 'position 10');
+  });
+});
+
+describe('$filter: a collection (source/type)', () => {
+  test('the path resolves to Collection(Edm.String), with nullable items', () => {
+    assert.deepEqual(prop('source/type').type, { kind: 'collection', element: { kind: 'string', maxLength: 128 }, elementNullable: true, maxItems: 32 });
+  });
+
+  test('it cannot be compared, on either side, with any operator or null', () => {
+    const message =
+      "The property 'source/type' is of type 'Collection(Edm.String)', a collection, which cannot be compared (position 1 in $filter). Lambda operators (any, all), which test the items of a collection, are not supported.";
+    rejectsFilter("source/type eq 'User'", message);
+    for (const text of ["source/type ne 'User'", "source/type gt 'a'", 'source/type eq null', "source/type in ('User')", "source/type has 'User'", 'source/type']) {
+      rejectsFilter(text, "The property 'source/type' is of type 'Collection(Edm.String)', a collection, which cannot be compared (position 1 in $filter).");
+    }
+    rejectsFilter("'User' eq source/type", "'source/type' is of type 'Collection(Edm.String)', a collection, which cannot be compared (position 11 in $filter).");
+    rejectsFilter("number eq '1' and not (source/type eq 'x')", 'a collection, which cannot be compared (position 24 in $filter).');
+    rejectsFilter("contains(source/type,'U')", "The function 'contains' needs a string property, but 'source/type' is of type 'Collection(Edm.String)' (position 10 in $filter).", 'Lambda operators (any, all)');
+  });
+
+  test('lambda operators on it are refused by name', () => {
+    rejectsFilter("source/type/any(t: t eq 'User')", "The lambda operator 'any' is not supported (position 13 in $filter).");
+    rejectsFilter("source/type/all(t: t eq 'User')", "The lambda operator 'all' is not supported (position 13 in $filter).");
+    rejectsFilter("source/type/any()", "The lambda operator 'any' is not supported");
+    rejectsFilter("source/type/x eq 'y'", "The property 'source/type' is of type 'Collection(Edm.String)', which has no property 'x' (position 13 in $filter).");
+  });
+
+  test('source itself still compares with null', () => {
+    assert.deepEqual(filter('source eq null or source ne null'), or(cmp('source', 'eq', null), cmp('source', 'ne', null)));
   });
 });
 
@@ -436,7 +464,7 @@ describe('$filter: in', () => {
     assert.deepEqual(filter("number in ('1')"), { kind: 'in', property: prop('number'), values: ['1'] });
     assert.deepEqual(filter("number in ( '1' ,'2',\t'it''s' )"), { kind: 'in', property: prop('number'), values: ['1', '2', "it's"] });
     assert.deepEqual(filter('inference/confidenceScore in (0, 0.5, 1)'), { kind: 'in', property: prop('inference/confidenceScore'), values: [0, 0.5, 1] });
-    assert.deepEqual(filter("not source/type in ('User','Admin')"), not({ kind: 'in', property: prop('source/type'), values: ['User', 'Admin'] }));
+    assert.deepEqual(filter("not displayName in ('User','Admin')"), not({ kind: 'in', property: prop('displayName'), values: ['User', 'Admin'] }));
   });
 
   test('malformed lists', () => {
@@ -463,10 +491,10 @@ describe('$filter: functions', () => {
 
   test('combined with other conditions', () => {
     assert.deepEqual(
-      filter("startswith(number,'+1') and (contains(displayName,'work') or endswith(source/type,'r'))"),
+      filter("startswith(number,'+1') and (contains(displayName,'work') or endswith(createdBy/user/displayName,'r'))"),
       and(
         { kind: 'function', name: 'startswith', property: prop('number'), value: '+1' },
-        or({ kind: 'function', name: 'contains', property: prop('displayName'), value: 'work' }, { kind: 'function', name: 'endswith', property: prop('source/type'), value: 'r' }),
+        or({ kind: 'function', name: 'contains', property: prop('displayName'), value: 'work' }, { kind: 'function', name: 'endswith', property: prop('createdBy/user/displayName'), value: 'r' }),
       ),
     );
   });
@@ -612,12 +640,12 @@ describe('$orderby', () => {
       { property: prop('createdDateTime'), descending: true },
       { property: prop('id'), descending: false },
     ]);
-    assert.deepEqual(order('inference/confidenceScore desc, type, isSearchable asc, createdBy/user/displayName desc, source/type'), [
+    assert.deepEqual(order('inference/confidenceScore desc, type, isSearchable asc, createdBy/user/displayName desc, lastModifiedBy/user/id'), [
       { property: prop('inference/confidenceScore'), descending: true },
       { property: prop('type'), descending: false },
       { property: prop('isSearchable'), descending: false },
       { property: prop('createdBy/user/displayName'), descending: true },
-      { property: prop('source/type'), descending: false },
+      { property: prop('lastModifiedBy/user/id'), descending: false },
     ]);
   });
 
@@ -629,6 +657,14 @@ describe('$orderby', () => {
     rejectsOrderBy('inference', "The property 'inference' is of type 'microsoft.graph.inferenceData', a complex type, which cannot be ordered by (position 1 in $orderby).");
     rejectsOrderBy('number, createdBy/user desc', "'createdBy/user' is of type 'microsoft.graph.identity', a complex type", 'position 9');
     rejectsOrderBy('allowedAudiences', "'allowedAudiences' is of type 'microsoft.graph.allowedAudiences', a flags enumeration", 'position 1');
+  });
+
+  test('a collection (source/type) cannot be ordered by', () => {
+    rejectsOrderBy(
+      'source/type',
+      "The property 'source/type' is of type 'Collection(Edm.String)', a collection, which cannot be ordered by (position 1 in $orderby). Lambda operators (any, all), which test the items of a collection, are not supported.",
+    );
+    rejectsOrderBy('number desc, source/type desc', "'source/type' is of type 'Collection(Edm.String)', a collection", 'position 14');
   });
 
   test('the same property twice', () => {
@@ -756,7 +792,7 @@ describe('robustness: arbitrary input is parsed or refused with a 400, never any
     const CONDITIONS = [
       "number eq '1'", "'x' lt displayName", 'isSearchable', 'inference/confidenceScore ge -0.5', "type in ('home','mobile')",
       "allowedAudiences has 'me'", "allowedAudiences ne 'family,me'", 'createdDateTime lt 2026-01-01T00:00:00+01:00', 'inference eq null',
-      "contains(source/type,'r')", "startswith(createdBy/user/displayName,'A')", 'type eq microsoft.graph.phoneType\'pager\'',
+      "contains(createdBy/application/id,'r')", "startswith(createdBy/user/displayName,'A')", 'source ne null', 'type eq microsoft.graph.phoneType\'pager\'',
     ];
     const expression = (depth: number): string => {
       const r = next();

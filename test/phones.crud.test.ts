@@ -76,14 +76,14 @@ for (const form of ['me', 'id', 'upn'] as const) {
     test('create, get, list, update, delete', async () => {
       const created = await svc.request('POST', base, {
         token: owner.token,
-        body: { number: '+1 425 555 0100', type: 'mobile', displayName: 'Work cell', allowedAudiences: 'me,family', isSearchable: true, inference: { confidenceScore: 0.75, userHasVerifiedAccuracy: false }, source: { type: 'User' } },
+        body: { number: '+1 425 555 0100', type: 'mobile', displayName: 'Work cell', allowedAudiences: 'me,family', isSearchable: true, inference: { confidenceScore: 0.75, userHasVerifiedAccuracy: false }, source: { type: ['User'] } },
       });
       assert.equal(created.status, 201);
       const id = created.json.id;
       assert.equal(created.json.type, 'mobile');
       assert.equal(created.json.allowedAudiences, 'me,family');
       assert.deepEqual(created.json.inference, { confidenceScore: 0.75, userHasVerifiedAccuracy: false });
-      assert.deepEqual(created.json.source, { type: 'User' });
+      assert.deepEqual(created.json.source, { type: ['User'] });
       assert.equal(created.json.isSearchable, true);
 
       const got = await svc.request('GET', `${base}/${id}`, { token: owner.token });

@@ -8,7 +8,9 @@
 // - strings (and enum members) compare by code point; startswith/endswith/contains are case-sensitive;
 // - allowedAudiences is a set: `has` tests membership, eq/ne compare whole sets;
 // - ascending order puts nulls first, descending puts them last; false < true;
-// - the complete order is the requested keys, then id (no $orderby: createdDateTime, then id).
+// - the complete order is the requested keys, then id (no $orderby: createdDateTime, then id);
+// - source/type is a collection of strings: it cannot be compared or ordered by (lambda operators are not
+//   supported), so every query naming it is a 400; source itself compares with null.
 // The seed is fixed (PHONES_PROPERTY_SEED overrides it, PHONES_PROPERTY_RUNS the number of queries);
 // fast-check prints the seed and the shrunk counterexample on failure.
 import assert from 'node:assert/strict';
@@ -27,14 +29,13 @@ const AUDIENCES = ['me', 'family', 'contacts', 'groupMembers', 'organization', '
 
 type Wire = Record<string, unknown>;
 type Scalar = string | number | boolean | null;
-type Kind = 'string' | 'double' | 'boolean' | 'dateTime' | 'enum' | 'flags' | 'complex';
+type Kind = 'string' | 'double' | 'boolean' | 'dateTime' | 'enum' | 'flags' | 'complex' | 'collection';
 
 /** The filterable property paths of an itemPhone and how each compares. */
 const KINDS: Record<string, Kind> = {
   id: 'string',
   number: 'string',
   displayName: 'string',
-  'source/type': 'string',
   'inference/confidenceScore': 'double',
   isSearchable: 'boolean',
   'inference/userHasVerifiedAccuracy': 'boolean',
@@ -44,6 +45,7 @@ const KINDS: Record<string, Kind> = {
   allowedAudiences: 'flags',
   inference: 'complex',
   source: 'complex',
+  'source/type': 'collection',
 };
 const SORTABLE = [
   'number',
@@ -52,7 +54,6 @@ const SORTABLE = [
   'isSearchable',
   'inference/confidenceScore',
   'inference/userHasVerifiedAccuracy',
-  'source/type',
   'createdDateTime',
   'lastModifiedDateTime',
   'id',
@@ -214,7 +215,11 @@ const phoneBody = fc
         fc.record({ confidenceScore: fc.option(fc.constantFrom(...SCORES), { nil: null, freq: 6 }), userHasVerifiedAccuracy: fc.constantFrom(true, false, null) }),
         { nil: null },
       ),
-      source: fc.option(fc.record({ type: fc.option(fc.constantFrom(...SOURCES), { nil: null, freq: 6 }) }), { nil: null }),
+      // personDataSources: type is a list of strings (items may be null), or null.
+      source: fc.option(
+        fc.record({ type: fc.option(fc.array(fc.option(fc.constantFrom(...SOURCES), { nil: null, freq: 6 }), { maxLength: 3 }), { nil: null, freq: 6 }) }),
+        { nil: null },
+      ),
     },
     { requiredKeys: ['number'] }, // an absent property is null, like one sent as null
   )
@@ -250,6 +255,18 @@ function dateTimeLit(instants: readonly string[]): fc.Arbitrary<Lit> {
       return { text: `${local}${ticks ? `.${ticks}` : ''}${zone}`, value };
     });
 }
+
+/** Conditions on the collection source/type: all refused (comparisons, in, functions, lambdas). */
+const COLLECTION_CONDITIONS = [
+  "source/type eq 'User'",
+  "'User' eq source/type",
+  'source/type ne null',
+  "source/type in ('User', 'LinkedIn')",
+  "contains(source/type, 'U')",
+  "source/type/any(t: t eq 'User')",
+  "source/type/all(t: t ne 'User')",
+  'source/type',
+];
 
 function queryArbitrary(data: readonly Wire[]): fc.Arbitrary<Query> {
   const present = (path: string) => [...new Set(data.map((r) => valueAt(r, path)).filter((v) => v !== null))] as Scalar[];
@@ -294,7 +311,6 @@ function queryArbitrary(data: readonly Wire[]): fc.Arbitrary<Query> {
   const leaf: fc.Arbitrary<Filter> = fc.oneof(
     stringLeaf('number'),
     stringLeaf('displayName'),
-    stringLeaf('source/type'),
     stringLeaf('id'),
     fc.oneof(compareOrNull('inference/confidenceScore', numberLit), inList('inference/confidenceScore', numberLit)),
     fc.constantFrom('isSearchable', 'inference/userHasVerifiedAccuracy').chain((path) =>
@@ -412,5 +428,35 @@ test(`random $filter/$orderby/$top/$skip/$count/$select agree with a reference e
       assert.equal(counted.text, String(total), '/$count');
     }),
     { numRuns: NUM_RUNS, seed: SEED },
+  );
+});
+
+test('a $filter or $orderby naming the collection source/type, anywhere in a valid query, is a 400 saying so, never a 500', async () => {
+  const valid = queryArbitrary(data);
+  await fc.assert(
+    fc.asyncProperty(
+      valid,
+      fc.constantFrom(...COLLECTION_CONDITIONS),
+      fc.constantFrom('and', 'or', 'not'),
+      fc.boolean(),
+      async (q, condition, join, inOrderBy) => {
+        let qs: string;
+        if (inOrderBy) {
+          const keys = [...q.orderby.map((k) => k.path + k.dir), `source/type${q.orderby.length % 2 ? ' desc' : ''}`];
+          qs = queryString({ ...q, orderby: [] }) + `${q.filter || q.top !== undefined || q.skip !== undefined || q.count || q.select ? '&' : ''}$orderby=${encodeURIComponent(keys.join(','))}`;
+        } else {
+          const other = q.filter ? renderFilter(q.filter) : "number ne 'x'";
+          const text = join === 'not' ? `not (${condition}) and (${other})` : `(${other}) ${join} ${condition}`;
+          qs = queryString({ ...q, filter: undefined }) + `${q.orderby.length || q.top !== undefined || q.skip !== undefined || q.count || q.select ? '&' : ''}$filter=${encodeURIComponent(text)}`;
+        }
+        const res = await fetch(`${svc.url}${ME}?${qs}`, { headers: { authorization: `Bearer ${token}` } });
+        const text = await res.text();
+        assert.equal(res.status, 400, `${decodeURIComponent(qs)}: ${text}`);
+        const error = JSON.parse(text).error;
+        assert.equal(error.code, 'BadRequest');
+        assert.match(error.message, /'source\/type' is of type 'Collection\(Edm\.String\)'|The lambda operator '(any|all)' is not supported/, decodeURIComponent(qs));
+      },
+    ),
+    { numRuns: 40, seed: SEED },
   );
 });

@@ -15,9 +15,9 @@ const ids: Record<string, string> = {};
 
 const fixtures: Record<string, Record<string, unknown>> = {
   car: { number: '+7 499 342 22 13', displayName: 'Car Phone', type: 'mobile', allowedAudiences: 'me,family' },
-  home: { number: '+1 425 555 0100', displayName: 'Home', type: 'home', isSearchable: true, source: { type: 'User' } },
+  home: { number: '+1 425 555 0100', displayName: 'Home', type: 'home', isSearchable: true, source: { type: ['User', 'LinkedIn'] } },
   work: { number: '+1 425 555 0199', displayName: "Bob's desk", type: 'business', allowedAudiences: 'organization', inference: { confidenceScore: 0.9, userHasVerifiedAccuracy: true } },
-  fax: { number: '+44 20 7946 0000', type: 'businessFax', isSearchable: false, inference: { confidenceScore: 0.2, userHasVerifiedAccuracy: null } },
+  fax: { number: '+44 20 7946 0000', type: 'businessFax', isSearchable: false, inference: { confidenceScore: 0.2, userHasVerifiedAccuracy: null }, source: { type: null } },
   bare: { number: '555' },
 };
 
@@ -91,7 +91,9 @@ describe('$filter', () => {
     ["0.5 lt inference/confidenceScore", ['work']],
     ["inference eq null", ['car', 'home', 'bare']],
     ["inference/userHasVerifiedAccuracy eq null", ['car', 'home', 'fax', 'bare']],
-    ["source/type eq 'User'", ['home']],
+    ["source ne null", ['home', 'fax']],
+    ["source eq null", ['car', 'work', 'bare']],
+    ["not (source eq null) and isSearchable", ['home']],
     ["allowedAudiences has 'family'", ['car']],
     ["allowedAudiences has 'organization'", ['home', 'work', 'fax', 'bare']],
     ["allowedAudiences eq 'family,me'", ['car']],
@@ -124,6 +126,23 @@ describe('$filter', () => {
     ["number add 1 eq 2", /add|position/],
     ["allowedAudiences has 'friends'", /friends/],
   ];
+  // source/type is a collection: it cannot be compared, and lambda operators (any, all) are not supported.
+  const collection =
+    "The property 'source/type' is of type 'Collection(Edm.String)', a collection, which cannot be compared (position 1 in $filter). Lambda operators (any, all), which test the items of a collection, are not supported.";
+  const refusedOnCollection: [string, string][] = [
+    ["source/type eq 'User'", collection],
+    ["source/type in ('User')", collection],
+    ['source/type eq null', collection],
+    ["source/type/any(t: t eq 'User')", "The lambda operator 'any' is not supported (position 13 in $filter)."],
+    ["source/type/all(t: t ne 'User')", "The lambda operator 'all' is not supported (position 13 in $filter)."],
+    ["source/any(t: t/type eq 'User')", "The lambda operator 'any' is not supported (position 8 in $filter)."],
+  ];
+  for (const [expr, message] of refusedOnCollection) {
+    test(`refused: ${expr}`, async () => {
+      assertGraphError(await get(filter(expr)), 400, 'BadRequest', message);
+      assertGraphError(await get(`${ME}/$count?$filter=${encodeURIComponent(expr)}`), 400, 'BadRequest', message);
+    });
+  }
   for (const [expr, message] of bad) {
     test(`refused: ${expr}`, async () => {
       assertGraphError(await get(filter(expr)), 400, 'BadRequest', message);
@@ -168,6 +187,25 @@ describe('$orderby, $top, $skip, $count', () => {
     assert.equal(all.text, '5');
     assert.equal((await get(`${ME}/$count?$filter=${encodeURIComponent("type eq 'home'")}`)).text, '1');
     assert.equal((await get(`/beta/users/${userId}/profile/phones/$count`)).text, '5');
+  });
+
+  test('$orderby=source/type (a collection) is 400, saying why', async () => {
+    assertGraphError(
+      await get(`${ME}?$orderby=source/type`),
+      400,
+      'BadRequest',
+      "The property 'source/type' is of type 'Collection(Edm.String)', a collection, which cannot be ordered by (position 1 in $orderby). Lambda operators (any, all), which test the items of a collection, are not supported.",
+    );
+    assertGraphError(await get(`${ME}?$orderby=${encodeURIComponent('number,source/type desc')}`), 400, 'BadRequest', /'source\/type'.*a collection, which cannot be ordered by \(position 8 in \$orderby\)/);
+  });
+
+  test('$select=source answers the collection as stored', async () => {
+    const res = await get(`${ME}?$select=source`);
+    assert.equal(res.status, 200, res.text);
+    const byName = Object.fromEntries(res.json.value.map((p: { id: string; source: unknown }) => [names([p.id])[0], p]));
+    assert.deepEqual(byName.home, { id: ids.home, source: { type: ['User', 'LinkedIn'] } });
+    assert.deepEqual(byName.fax, { id: ids.fax, source: { type: null } });
+    assert.deepEqual(byName.car, { id: ids.car, source: null });
   });
 
   test('bad values are 400', async () => {

@@ -195,7 +195,7 @@ const unknownPropertyCases: Array<[string, Record<string, unknown>, string, stri
   ['case-mismatched name', { number: '+1 555 0100', DisplayName: 'x' }, 'DisplayName', 'microsoft.graph.itemPhone'],
   ['sources (not in this version)', { number: '+1 555 0100', sources: [] }, 'sources', 'microsoft.graph.itemPhone'],
   ['nested in inference', { number: '+1 555 0100', inference: { confidenceScore: 1, foo: 1 } }, 'foo', 'microsoft.graph.inferenceData'],
-  ['nested in source', { number: '+1 555 0100', source: { type: 'User', foo: 'x' } }, 'foo', 'microsoft.graph.personDataSource'],
+  ['nested in source', { number: '+1 555 0100', source: { type: ['User'], foo: 'x' } }, 'foo', 'microsoft.graph.personDataSources'],
   ['named like an Object.prototype member', { number: '+1 555 0100', constructor: 'x' }, 'constructor', 'microsoft.graph.itemPhone'],
   ['toString nested in inference', { number: '+1 555 0100', inference: { toString: 1 } }, 'toString', 'microsoft.graph.inferenceData'],
 ];
@@ -213,7 +213,7 @@ test('unknown property __proto__ (raw JSON) -> 400 RequestBodyRead, not stored',
 // ---------------------------------------------------------------------------------------------
 // Wrong JSON types
 
-const wrongTypeCases: Array<[string, Record<string, unknown>, RegExp]> = [
+const wrongTypeCases: Array<[string, Record<string, unknown>, RegExp | string]> = [
   ['number as a JSON number', { number: 15550100 }, /'15550100'.*'Edm\.String'.*'number'/],
   ['number as an object', { number: { value: '+1' } }, /'StartObject'.*'number'.*'PrimitiveValue' node was expected/],
   ['number as an array', { number: ['+1'] }, /'StartArray'.*'number'.*'PrimitiveValue' node was expected/],
@@ -233,7 +233,32 @@ const wrongTypeCases: Array<[string, Record<string, unknown>, RegExp]> = [
     /'yes'.*'Edm\.Boolean'.*'inference\/userHasVerifiedAccuracy'/,
   ],
   ['source as a string', { number: '+1 555 0100', source: 'User' }, /'PrimitiveValue'.*'source'.*'StartObject' node was expected/],
-  ['source.type as an array', { number: '+1 555 0100', source: { type: ['User'] } }, /'StartArray'.*'source\/type'/],
+  // The older personDataSource form (one string, as in the CSDL excerpt and the docs): refused, as OData refuses a
+  // primitive value where a collection belongs. Production Graph and its SDKs type source as personDataSources.
+  [
+    'source.type as a string (the older personDataSource form)',
+    { number: '+1 555 0100', source: { type: 'User' } },
+    "An unexpected 'PrimitiveValue' node was found for property named 'source/type' when reading from the JSON reader. A 'StartArray' node was expected.",
+  ],
+  ['source.type as an object', { number: '+1 555 0100', source: { type: { User: true } } }, /^An unexpected 'StartObject' node was found for property named 'source\/type' .*A 'StartArray' node was expected\.$/],
+  ['source.type as a number', { number: '+1 555 0100', source: { type: 5 } }, /^An unexpected 'PrimitiveValue' node .*'source\/type'.*'StartArray' node was expected\.$/],
+  ['source.type as a boolean', { number: '+1 555 0100', source: { type: true } }, /'PrimitiveValue'.*'source\/type'.*'StartArray' node was expected/],
+  [
+    'a number in source.type',
+    { number: '+1 555 0100', source: { type: ['User', 5] } },
+    "Cannot convert the literal '5' to the expected type 'Edm.String' for property 'source/type'.",
+  ],
+  ['a boolean in source.type', { number: '+1 555 0100', source: { type: [false] } }, "Cannot convert the literal 'false' to the expected type 'Edm.String' for property 'source/type'."],
+  [
+    'an object in source.type',
+    { number: '+1 555 0100', source: { type: [{ type: 'User' }] } },
+    "An unexpected 'StartObject' node was found for property named 'source/type' when reading from the JSON reader. A 'PrimitiveValue' node was expected.",
+  ],
+  [
+    'an array in source.type',
+    { number: '+1 555 0100', source: { type: [['User']] } },
+    "An unexpected 'StartArray' node was found for property named 'source/type' when reading from the JSON reader. A 'PrimitiveValue' node was expected.",
+  ],
   ['type as 5', { number: '+1 555 0100', type: 5 }, /'5'.*'microsoft\.graph\.phoneType'.*'type'/],
   ['allowedAudiences as 5', { number: '+1 555 0100', allowedAudiences: 5 }, /'5'.*'microsoft\.graph\.allowedAudiences'.*'allowedAudiences'/],
   ['allowedAudiences as an object', { number: '+1 555 0100', allowedAudiences: { me: true } }, /'StartObject'.*'allowedAudiences'/],
@@ -371,11 +396,29 @@ test('number of 128 characters is accepted, 129 refused', async () => {
   await refusedOnPostAndPatch({ number: '9'.repeat(129) }, 400, 'invalidRequest', /'number'/);
 });
 
-test('source.type of 128 characters is accepted, 129 refused', async () => {
-  const ok = await create({ number: '+1 555 0108', source: { type: 's'.repeat(128) } });
-  assert.deepEqual(ok.source, { type: 's'.repeat(128) });
-  assert.deepEqual((await getPhone(ok.id)).source, { type: 's'.repeat(128) });
-  await refusedOnPostAndPatch({ number: '+1 555 0100', source: { type: 's'.repeat(129) } }, 400, 'invalidRequest', /source\/type/);
+test('source.type items of 128 characters are accepted, 129 refused', async () => {
+  const ok = await create({ number: '+1 555 0108', source: { type: ['s'.repeat(128), '📞'.repeat(64)] } });
+  assert.deepEqual(ok.source, { type: ['s'.repeat(128), '📞'.repeat(64)] });
+  assert.deepEqual((await getPhone(ok.id)).source, { type: ['s'.repeat(128), '📞'.repeat(64)] });
+  await refusedOnPostAndPatch(
+    { number: '+1 555 0100', source: { type: ['User', 's'.repeat(129)] } },
+    400,
+    'invalidRequest',
+    "The item at index 1 of the property 'source/type' is 129 characters long; at most 128 are allowed.",
+  );
+});
+
+test('source.type of 32 items is accepted, 33 refused', async () => {
+  const items = Array.from({ length: 32 }, (_, i) => `Source ${i}`);
+  const ok = await create({ number: '+1 555 0116', source: { type: items } });
+  assert.deepEqual(ok.source, { type: items });
+  assert.deepEqual((await getPhone(ok.id)).source, { type: items });
+  await refusedOnPostAndPatch(
+    { number: '+1 555 0100', source: { type: [...items, 'one more'] } },
+    400,
+    'invalidRequest',
+    "The property 'source/type' has 33 items; at most 32 are allowed.",
+  );
 });
 
 test('length counts UTF-16 code units: 128 emoji (256 units) fit displayName, 129 do not', async () => {
@@ -390,7 +433,7 @@ test('length counts UTF-16 code units: 128 emoji (256 units) fit displayName, 12
 test('NUL character in number or displayName -> 400 invalidRequest', async () => {
   await refusedOnPostAndPatch({ number: '+1 555\u00000100' }, 400, 'invalidRequest', /'number'.*NUL/);
   await refusedOnPostAndPatch({ number: '+1 555 0100', displayName: 'Car\u0000Phone' }, 400, 'invalidRequest', /'displayName'.*NUL/);
-  await refusedOnPostAndPatch({ number: '+1 555 0100', source: { type: '\u0000' } }, 400, 'invalidRequest', /'source\/type'.*NUL/);
+  await refusedOnPostAndPatch({ number: '+1 555 0100', source: { type: ['\u0000'] } }, 400, 'invalidRequest', "The item at index 0 of the property 'source/type' contains a NUL character (U+0000), which is not allowed.");
 });
 
 test('bytes that are not UTF-8 -> 400 BadRequest, never stored as replacement characters', async () => {
@@ -414,6 +457,7 @@ test('a charset other than UTF-8 -> 415 RequestBodyRead, nothing stored', async 
 test('a lone surrogate (\\ud800 escape in the JSON text) -> 400 invalidRequest', async () => {
   await refusedRawOnPostAndPatch('{"number":"+1 555 \\ud800 0100"}', 'application/json', 400, 'invalidRequest', /'number'.*surrogate/);
   await refusedRawOnPostAndPatch('{"number":"+1","displayName":"x\\udc00"}', 'application/json', 400, 'invalidRequest', /'displayName'.*surrogate/);
+  await refusedRawOnPostAndPatch('{"number":"+1","source":{"type":["User","\\ud800"]}}', 'application/json', 400, 'invalidRequest', /^The item at index 1 of the property 'source\/type' contains a lone UTF-16 surrogate/);
 });
 
 test('an escaped surrogate pair is accepted and decoded', async () => {
@@ -426,13 +470,13 @@ test('an escaped surrogate pair is accepted and decoded', async () => {
 test('ordinary non-ASCII (emoji, Cyrillic, CJK, combining marks) round-trips exactly', async () => {
   const displayName = 'Телефон в машине 📞☎️ 電話 e\u0301 👩‍👩‍👧';
   const number = '+7 (499) 342‑22‑13 доб. 5';
-  const created = await create({ number, displayName, source: { type: 'Пользователь' } });
+  const created = await create({ number, displayName, source: { type: ['Пользователь', '"quoted" \\ back\nline'] } });
   assert.equal(created.displayName, displayName);
   assert.equal(created.number, number);
   const got = await getPhone(created.id);
   assert.equal(got.displayName, displayName);
   assert.equal(got.number, number);
-  assert.deepEqual(got.source, { type: 'Пользователь' });
+  assert.deepEqual(got.source, { type: ['Пользователь', '"quoted" \\ back\nline'] });
   const listed = (await listPhones()).find((p) => p.id === created.id);
   assert.equal(listed.displayName, displayName);
   const patched = await patch(created.id, { displayName: 'Дом 🏠' });
@@ -517,17 +561,17 @@ test('read-only properties and annotations are ignored on PATCH: 200, server val
 // Complex values
 
 test('inference and source round-trip, and PATCH can set both to null', async () => {
-  const created = await create({ number: '+1 555 0113', inference: { confidenceScore: 0.5 }, source: { type: 'User' } });
+  const created = await create({ number: '+1 555 0113', inference: { confidenceScore: 0.5 }, source: { type: ['User'] } });
   assert.deepEqual(created.inference, { confidenceScore: 0.5, userHasVerifiedAccuracy: null });
-  assert.deepEqual(created.source, { type: 'User' });
+  assert.deepEqual(created.source, { type: ['User'] });
   const got = await getPhone(created.id);
   assert.deepEqual(got.inference, { confidenceScore: 0.5, userHasVerifiedAccuracy: null });
-  assert.deepEqual(got.source, { type: 'User' });
+  assert.deepEqual(got.source, { type: ['User'] });
 
   const full = await patch(created.id, { inference: { confidenceScore: 1024, userHasVerifiedAccuracy: true } });
   assert.equal(full.status, 200, full.text);
   assert.deepEqual(full.json.inference, { confidenceScore: 1024, userHasVerifiedAccuracy: true });
-  assert.deepEqual(full.json.source, { type: 'User' }, 'source untouched by a PATCH that did not send it');
+  assert.deepEqual(full.json.source, { type: ['User'] }, 'source untouched by a PATCH that did not send it');
 
   const cleared = await patch(created.id, { inference: null, source: null });
   assert.equal(cleared.status, 200, cleared.text);
@@ -539,13 +583,53 @@ test('inference and source round-trip, and PATCH can set both to null', async ()
   assert.equal(after.number, '+1 555 0113');
 });
 
-test('inference {} is stored with both members null; source {type: null} keeps type null', async () => {
+test('inference {} is stored with both members null; source {type: null} keeps type null, {} too', async () => {
   const created = await create({ number: '+1 555 0114', inference: {}, source: { type: null } });
   assert.deepEqual(created.inference, { confidenceScore: null, userHasVerifiedAccuracy: null });
   assert.deepEqual(created.source, { type: null });
   const got = await getPhone(created.id);
   assert.deepEqual(got.inference, { confidenceScore: null, userHasVerifiedAccuracy: null });
   assert.deepEqual(got.source, { type: null });
+  const empty = await create({ number: '+1 555 0117', source: {} });
+  assert.deepEqual(empty.source, { type: null });
+  assert.deepEqual((await getPhone(empty.id)).source, { type: null });
+});
+
+test("source is production Graph's personDataSources: {type: [string | null, ...]} on POST and PATCH; the list is kept as sent", async () => {
+  // As Graph's SDKs (Kiota's serializePersonDataSources) send it; items may be null (People.yml); order and
+  // duplicates are kept.
+  const created = await create({ number: '+1 555 0118', source: { type: ['User', null, 'LinkedIn', 'User'] } });
+  assert.deepEqual(created.source, { type: ['User', null, 'LinkedIn', 'User'] });
+  assert.deepEqual((await getPhone(created.id)).source, { type: ['User', null, 'LinkedIn', 'User'] });
+
+  // A PATCH of source replaces the whole complex value.
+  const replaced = await patch(created.id, { source: { type: ['Contoso'] } });
+  assert.equal(replaced.status, 200, replaced.text);
+  assert.deepEqual(replaced.json.source, { type: ['Contoso'] });
+  assert.deepEqual((await getPhone(created.id)).source, { type: ['Contoso'] });
+
+  const emptied = await patch(created.id, { source: { type: [] } });
+  assert.equal(emptied.status, 200, emptied.text);
+  assert.deepEqual(emptied.json.source, { type: [] });
+  assert.deepEqual((await getPhone(created.id)).source, { type: [] }, 'an empty list stays an empty list');
+
+  const onlyNull = await patch(created.id, { source: { type: [null] } });
+  assert.equal(onlyNull.status, 200, onlyNull.text);
+  assert.deepEqual((await getPhone(created.id)).source, { type: [null] });
+
+  const typeNull = await patch(created.id, { source: { type: null } });
+  assert.equal(typeNull.status, 200, typeNull.text);
+  assert.deepEqual((await getPhone(created.id)).source, { type: null }, 'a null list stays null, not []');
+
+  // An annotation inside source is ignored, like anywhere else in a body.
+  const annotated = await patch(created.id, { source: { '@odata.type': '#microsoft.graph.personDataSources', type: ['User'] } });
+  assert.equal(annotated.status, 200, annotated.text);
+  assert.deepEqual((await getPhone(created.id)).source, { type: ['User'] });
+
+  // An object read from the API can be sent back as it is.
+  const back = await patch(created.id, await getPhone(created.id));
+  assert.equal(back.status, 200, back.text);
+  assert.deepEqual(back.json.source, { type: ['User'] });
 });
 
 // ---------------------------------------------------------------------------------------------

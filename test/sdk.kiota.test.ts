@@ -272,20 +272,20 @@ describe(`over ${scheme}`, () => {
     });
   });
 
-  // A known gap, kept running and reported as TODO until decided (issue 6): the service follows the CSDL excerpt's
-  // personDataSource (one string), this SDK production's personDataSources (a list). See the session note.
-  test('source: the SDK\'s personDataSources form ({type: string[]}) round-trips', { todo: 'source is personDataSource (string) here, personDataSources (string[]) in this SDK: decision pending' }, async () => {
+  test('source: the SDK\'s personDataSources form ({type: string[]}) round-trips, on create and update', async () => {
     // This SDK's model (production Graph beta) types itemFacet.source as personDataSources, whose `type` is a string
-    // collection: serializePersonDataSources writes it with writeCollectionOfPrimitiveValues (it throws
-    // "values.forEach is not a function" when given a plain string), and deserialisation reads it with
-    // getCollectionOfPrimitiveValues. So an app can only send {"type": ["User"]} and only reads an array back: the
-    // single-string form {"type": "User"} (the older personDataSource of the CSDL excerpt) deserialises to
-    // source = {} with no error, so the value is silently lost to SDK users.
+    // collection (serializePersonDataSources: writeCollectionOfPrimitiveValues; read back with
+    // getCollectionOfPrimitiveValues). The service serves the same type (docs/differences-from-graph.md), so the
+    // value survives both ways; the excerpt's older single-string form would deserialise to {} here.
     const { client } = graphClient(svc.url, token);
-    const phone = (await client.me.profile.phones.post({ number: '+1 425 555 0197', source: { type: ['User'] } } satisfies ItemPhone))!;
-    assert.deepEqual(phone.source?.type, ['User']);
+    const phone = (await client.me.profile.phones.post({ number: '+1 425 555 0197', source: { type: ['User', 'Imported'] } } satisfies ItemPhone))!;
+    assert.deepEqual(phone.source?.type, ['User', 'Imported']);
     const again = (await client.me.profile.phones.byItemPhoneId(phone.id!).get())!;
-    assert.deepEqual(again.source?.type, ['User']);
+    assert.deepEqual(again.source?.type, ['User', 'Imported']);
+    const patched = (await client.me.profile.phones.byItemPhoneId(phone.id!).patch({ source: { type: ['Contacts'] } } satisfies ItemPhone))!;
+    assert.deepEqual(patched.source?.type, ['Contacts']);
+    const res = await fetch(`${svc.url}/beta/me/profile/phones/${phone.id}?$select=source`, { headers: { authorization: `Bearer ${token}` } });
+    assert.deepEqual(((await res.json()) as Record<string, unknown>).source, { type: ['Contacts'] });
   });
 
   test('allowedAudiences: the wire form is the flags string the SDK writes', async () => {

@@ -37,7 +37,7 @@ before(async () => {
     allowedAudiences: 'me,family,everyone',
     isSearchable: false,
     inference: { confidenceScore: 0.1 + 0.2, userHasVerifiedAccuracy: true },
-    source: { type: 'Outlook' },
+    source: { type: ['Outlook', null, 'say "hi" \\ ü 📞'] },
   });
   await post(alice, { number: '1', inference: {}, source: { type: null }, displayName: 'x'.repeat(256) });
   await post(viaApp, { number: '+1 425 555 0100', type: 'mobile', inference: { confidenceScore: -1e-300, userHasVerifiedAccuracy: null } });
@@ -111,6 +111,7 @@ test('a bad file is refused with its line and the reason (exit 2), and nothing o
     return JSON.stringify(copy);
   };
   const newUser = JSON.stringify({ table: 'users', row: { ...JSON.parse(userLine!).row, id: 'not-yet-there' } });
+  const oldHeader = JSON.stringify({ format: 'graph-profile-phones export', schema: ['0001_users_and_phones', '0002_postgres_byte_order_text', '0003_service_secrets'] });
   const cases: [string, string[], RegExp][] = [
     ['no header', [userLine!], /:1: not the header of an export/],
     ['a newer schema', [JSON.stringify({ format: 'graph-profile-phones export', schema: ['0001_users_and_phones', '9999_future'] })], /:1: the file was exported by a newer version of the service \(schema 9999_future\)/],
@@ -125,6 +126,12 @@ test('a bad file is refused with its line and the reason (exit 2), and nothing o
     ['a lone surrogate', [header!, newUser, withRow((r) => (r.display_name = '\ud800'))], /:3: phones\.display_name contains an unpaired surrogate\.$/m],
     ['a fraction where an integer belongs', [header!, newUser, withRow((r) => (r.allowed_audiences = 1.5))], /:3: phones\.allowed_audiences must be a 32-bit integer\.$/m],
     ['a string where a number belongs', [header!, newUser, withRow((r) => (r.inference_confidence_score = '0.5'))], /:3: phones\.inference_confidence_score must be a finite number\.$/m],
+    ['source_types not a JSON array', [header!, newUser, withRow((r) => (r.source_types = '"User"'))], /:3: phones\.source_types must be a JSON array of strings \(or null\)\.$/m],
+    ['source_types not JSON', [header!, newUser, withRow((r) => (r.source_types = '[User]'))], /:3: phones\.source_types must be a JSON array of strings \(or null\)\.$/m],
+    ['a number in source_types', [header!, newUser, withRow((r) => (r.source_types = '["User",5]'))], /:3: phones\.source_types must be a JSON array of strings \(or null\)\.$/m],
+    ['NUL in source_types', [header!, newUser, withRow((r) => (r.source_types = '["a\\u0000b"]'))], /:3: phones\.source_types contains NUL \(U\+0000\)\.$/m],
+    ['an old export (before 0004) with source_types', [oldHeader, newUser, withRow(() => undefined)], /:3: phones\.source_type is missing/m],
+    ['an old export (before 0004) with a number in source_type', [oldHeader, newUser, withRow((r) => { delete r.source_types; r.source_type = 5; })], /:3: phones\.source_type must be a string\.$/m],
     ['an empty file', [], /is empty: an export starts with its header line/],
   ];
   const before = exported(target);
@@ -182,6 +189,60 @@ test('a file larger than one batch (1,206 rows) is imported and exported back by
     assert.equal(out.status, 0, out.stderr);
     assert.match(out.stderr, /^imported 3 users, 1203 phones into /);
     assert.equal(exported(fresh), text);
+  } finally {
+    await fresh.stop();
+  }
+});
+
+test('an export of the previous version (source_type, one string) imports: "User" becomes ["User"], {type: null} and null stay as they were', async () => {
+  // The copy trusts the same development issuer, so alice's token reads it.
+  const dir = mkdtempSync(join(tmpdir(), 'phones-transfer-old-'));
+  copyFileSync(join(source.dataDir, 'dev-issuer-key.json'), join(dir, 'dev-issuer-key.json'));
+  const fresh = await startTestService([], dir);
+  try {
+    const lines = exported(source).trimEnd().split('\n');
+    const header = JSON.parse(lines[0]!);
+    assert.ok(header.schema.includes('0004_phones_source_types'));
+    const users = lines.slice(1).filter((l) => l.includes('"table":"users"'));
+    const template = JSON.parse(lines.find((l) => l.includes('"display_name":"x'))!).row; // alice's, with {type: null}
+    // What the previous version wrote: its schema in the header, and source_type (one string or null) in each phone row.
+    const oldRow = (id: string, present: number, type: string | null) => {
+      const { source_types: _dropped, ...row } = { ...template, id, source_present: present, source_type: type };
+      return JSON.stringify({ table: 'phones', row });
+    };
+    const tricky = 'say "hi" \\ back\nünï 📞';
+    const old = [
+      JSON.stringify({ format: header.format, schema: header.schema.filter((m: string) => m !== '0004_phones_source_types') }),
+      ...users,
+      oldRow('old-user', 1, 'User'),
+      oldRow('old-type-null', 1, null),
+      oldRow('old-no-source', 0, null),
+      oldRow('old-tricky', 1, tricky),
+    ];
+    assert.ok(old.slice(-4).every((l) => l.includes('"source_type":') && !l.includes('source_types')));
+    const file = join(work, 'previous-version.jsonl');
+    writeFileSync(file, `${old.join('\n')}\n`);
+    const out = npm(fresh, 'import', [file]);
+    assert.equal(out.status, 0, out.stderr);
+    assert.match(out.stderr, /^imported 3 users, 4 phones into /);
+
+    const [alice] = tokens;
+    const sources: Record<string, unknown> = {};
+    for (const id of ['old-user', 'old-type-null', 'old-no-source', 'old-tricky']) {
+      const res = await fresh.request('GET', `/beta/me/profile/phones/${id}`, { token: alice! });
+      assert.equal(res.status, 200, res.text);
+      sources[id] = res.json.source;
+    }
+    assert.deepEqual(sources, { 'old-user': { type: ['User'] }, 'old-type-null': { type: null }, 'old-no-source': null, 'old-tricky': { type: [tricky] } });
+
+    // Exported again, the rows are in the current schema, with the list written as the service writes it.
+    const again = exported(fresh).trimEnd().split('\n');
+    assert.deepEqual(JSON.parse(again[0]!).schema, header.schema);
+    const rows = Object.fromEntries(again.slice(1).map((l) => JSON.parse(l)).filter((r) => r.table === 'phones').map((r) => [r.row.id, r.row]));
+    assert.equal(rows['old-user'].source_types, '["User"]');
+    assert.equal(rows['old-tricky'].source_types, JSON.stringify([tricky]));
+    assert.equal(rows['old-type-null'].source_types, null);
+    assert.ok(!('source_type' in rows['old-user']));
   } finally {
     await fresh.stop();
   }

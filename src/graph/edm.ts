@@ -22,7 +22,14 @@ export type EdmType =
        */
       readonly values?: readonly number[];
     }
-  | { readonly kind: 'complex'; readonly name: string; readonly properties: Readonly<Record<string, PropertyDef>> };
+  | { readonly kind: 'complex'; readonly name: string; readonly properties: Readonly<Record<string, PropertyDef>> }
+  /**
+   * A collection (OData `Collection(T)`), e.g. personDataSources.type: `Collection(Edm.String)`. The
+   * property holding it says whether the collection itself may be null (`PropertyDef.nullable`); this type
+   * says whether its items may be (CSDL's Nullable attribute on a collection property is about its items)
+   * and how many there may be (the service's limit; Graph documents none).
+   */
+  | { readonly kind: 'collection'; readonly element: EdmType; readonly elementNullable: boolean; readonly maxItems: number };
 
 export interface PropertyDef {
   readonly type: EdmType;
@@ -49,6 +56,7 @@ export const edm = {
   boolean: { kind: 'boolean' } as EdmType,
   double: { kind: 'double' } as EdmType,
   dateTimeOffset: { kind: 'dateTimeOffset' } as EdmType,
+  collection: (element: EdmType, options: { elementNullable: boolean; maxItems: number }): EdmType => ({ kind: 'collection', element, ...options }),
 };
 
 export function typeName(t: EdmType): string {
@@ -64,6 +72,8 @@ export function typeName(t: EdmType): string {
     case 'enum':
     case 'complex':
       return t.name;
+    case 'collection':
+      return `Collection(${typeName(t.element)})`;
   }
 }
 
@@ -114,18 +124,22 @@ function readProperties(
 }
 
 function readValue(def: PropertyDef, value: unknown, path: string): unknown {
-  const t = def.type;
   if (value === null) {
     if (def.nullable) return null;
-    const full = `${typeName(t)}[Nullable=False]`;
+    const full = `${typeName(def.type)}[Nullable=False]`;
     throw graphErrors.bodyRead(
       `A null value was found for the property named '${path}', which has the expected type '${full}'. The expected type '${full}' does not allow null values.`,
     );
   }
+  return readNonNull(def.type, value, path);
+}
+
+/** A value other than null of type `t`; `item` is its index when it is an item of the collection at `path`. */
+function readNonNull(t: EdmType, value: unknown, path: string, item?: number): unknown {
   switch (t.kind) {
     case 'string': {
       if (typeof value !== 'string') throw wrongType(value, path, t);
-      return readString(value, t.maxLength, path);
+      return readString(value, t.maxLength, path, item);
     }
     case 'boolean':
       if (typeof value !== 'boolean') throw wrongType(value, path, t);
@@ -153,6 +167,25 @@ function readValue(def: PropertyDef, value: unknown, path: string): unknown {
       for (const name of Object.keys(t.properties)) complete[name] = name in read ? read[name] : null;
       return complete;
     }
+    case 'collection': {
+      // A single value where a collection belongs (the older {"type": "User"} of personDataSource) is
+      // refused as the OData reader refuses it, never wrapped: the caller learns the type it must send.
+      if (!Array.isArray(value)) {
+        throw graphErrors.bodyRead(
+          `An unexpected '${jsonNodeKind(value)}' node was found for property named '${path}' when reading from the JSON reader. A 'StartArray' node was expected.`,
+        );
+      }
+      if (value.length > t.maxItems) {
+        throw graphErrors.invalidRequest(`The property '${path}' has ${value.length} items; at most ${t.maxItems} are allowed.`);
+      }
+      return value.map((v: unknown, i) => {
+        if (v !== null) return readNonNull(t.element, v, path, i);
+        if (t.elementNullable) return null;
+        throw graphErrors.bodyRead(
+          `A null value was found in the collection of the property named '${path}', but the expected collection item type '${typeName(t.element)}' does not allow null values.`,
+        );
+      });
+    }
   }
 }
 
@@ -168,18 +201,17 @@ function wrongType(value: unknown, path: string, t: EdmType): Error {
   );
 }
 
-function readString(value: string, maxLength: number, path: string): string {
+function readString(value: string, maxLength: number, path: string, item?: number): string {
+  const subject = item === undefined ? `The property '${path}'` : `The item at index ${item} of the property '${path}'`;
   if (value.includes('\u0000')) {
-    throw graphErrors.invalidRequest(`The property '${path}' contains a NUL character (U+0000), which is not allowed.`);
+    throw graphErrors.invalidRequest(`${subject} contains a NUL character (U+0000), which is not allowed.`);
   }
   if (!value.isWellFormed()) {
-    throw graphErrors.invalidRequest(`The property '${path}' contains a lone UTF-16 surrogate, which is not allowed.`);
+    throw graphErrors.invalidRequest(`${subject} contains a lone UTF-16 surrogate, which is not allowed.`);
   }
   // Length in UTF-16 code units, as .NET (and so Graph) counts a string's length.
   if (value.length > maxLength) {
-    throw graphErrors.invalidRequest(
-      `The property '${path}' is ${value.length} characters long; at most ${maxLength} are allowed.`,
-    );
+    throw graphErrors.invalidRequest(`${subject} is ${value.length} characters long; at most ${maxLength} are allowed.`);
   }
   return value;
 }

@@ -75,6 +75,12 @@ export function buildOpenApi(model: EdmModel, options: { version?: string } = {}
         addComplex(t);
         s = nullable ? nullableRef(t.name) : ref(t.name);
         break;
+      case 'collection': {
+        // The items' nullability is the collection type's; the collection's own is the property's.
+        const items = propertySchema({ type: t.element, nullable: t.elementNullable, settable: true });
+        s = { type: nullable ? ['array', 'null'] : 'array', items, maxItems: t.maxItems };
+        break;
+      }
     }
     if (!def.settable) s.readOnly = true;
     return s;
@@ -288,9 +294,15 @@ export function buildOpenApi(model: EdmModel, options: { version?: string } = {}
       responses: {
         200: { description: 'Ready.', content: json(health) },
         503: { description: 'Starting, stopping or store unreachable.', content: json(health) },
+        // As on every path, a request Node's parser refuses (headers over 16 KiB, bytes that are not HTTP) gets 431 or 400 in Graph's form.
+        ...errors,
       },
     }),
   };
+
+  // Only the schemas the paths reach: an entity type no served path answers with (microsoft.graph.user,
+  // since /users/{id} itself is not served) would be an unused component.
+  keepReachable(schemas, [paths, parameters, ref(ERROR_NAME)]);
 
   return {
     openapi: '3.1.0',
@@ -317,6 +329,27 @@ export function buildOpenApi(model: EdmModel, options: { version?: string } = {}
   };
 }
 
+/** Deletes from `schemas` every schema that no `$ref` in `roots` reaches, directly or through other schemas. */
+function keepReachable(schemas: Record<string, Schema>, roots: unknown[]): void {
+  const prefix = '#/components/schemas/';
+  const reached = new Set<string>();
+  const visit = (node: unknown): void => {
+    if (node === null || typeof node !== 'object') return;
+    for (const [key, value] of Object.entries(node)) {
+      if (key === '$ref' && typeof value === 'string' && value.startsWith(prefix)) {
+        const name = value.slice(prefix.length);
+        if (reached.has(name)) continue;
+        reached.add(name);
+        visit(schemas[name]);
+      } else {
+        visit(value);
+      }
+    }
+  };
+  visit(roots);
+  for (const name of Object.keys(schemas)) if (!reached.has(name)) delete schemas[name];
+}
+
 // ---- the browsable page: rendered on the server from the document, no script, no external assets ----
 
 const h = xmlEscape;
@@ -329,7 +362,12 @@ function schemaLabel(s: Schema | undefined): string {
   }
   if (Array.isArray(s.anyOf)) return (s.anyOf as Schema[]).map(schemaLabel).join(' | ');
   if (Array.isArray(s.allOf)) return (s.allOf as Schema[]).map(schemaLabel).join(' & ');
-  if (s.type === 'array' || (Array.isArray(s.type) && s.type.includes('array'))) return `array of ${schemaLabel(s.items as Schema)}`;
+  if (s.type === 'array' || (Array.isArray(s.type) && s.type.includes('array'))) {
+    const nullable = Array.isArray(s.type) && s.type.includes('null') ? ' | null' : '';
+    const items = typeof s.maxItems === 'number' ? ` <small>(at most ${h(String(s.maxItems))} items)</small>` : '';
+    const of = schemaLabel(s.items as Schema);
+    return `array of ${of.includes(' | ') ? `(${of})` : of}${items}${nullable}`;
+  }
   const type = Array.isArray(s.type) ? s.type.join(' | ') : String(s.type ?? 'any');
   const extra: string[] = [];
   if (Array.isArray(s.enum)) extra.push(`one of ${(s.enum as unknown[]).join(', ')}`);

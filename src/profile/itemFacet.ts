@@ -16,6 +16,9 @@ export const ALLOWED_AUDIENCES = [
 
 export const DEFAULT_ALLOWED_AUDIENCES: readonly string[] = ['organization'];
 
+/** Limits on source.type (Graph documents none; see docs/differences-from-graph.md). */
+export const SOURCE_TYPE_LIMITS = { maxItems: 32, maxLength: 128 } as const;
+
 const identity: EdmType = {
   kind: 'complex',
   name: 'microsoft.graph.identity',
@@ -66,11 +69,19 @@ export const itemFacetProperties = {
   lastModifiedBy: readOnly(identitySet),
   isSearchable: { type: edm.boolean, nullable: true, settable: true },
   source: {
-    // personDataSource as in the official CSDL excerpt (one string), not production's personDataSources.
+    // personDataSources, as production Graph beta and every generated SDK type it: `type` is a collection
+    // of strings (items nullable). The CSDL excerpt and the docs still show the older personDataSource,
+    // whose `type` is one string; that form is refused (docs/differences-from-graph.md).
     type: {
       kind: 'complex',
-      name: 'microsoft.graph.personDataSource',
-      properties: { type: { type: edm.string(128), nullable: true, settable: true } },
+      name: 'microsoft.graph.personDataSources',
+      properties: {
+        type: {
+          type: edm.collection(edm.string(SOURCE_TYPE_LIMITS.maxLength), { elementNullable: true, maxItems: SOURCE_TYPE_LIMITS.maxItems }),
+          nullable: true,
+          settable: true,
+        },
+      },
     },
     nullable: true,
     settable: true,
@@ -93,8 +104,8 @@ export interface InferenceData {
   userHasVerifiedAccuracy: boolean | null;
 }
 
-export interface PersonDataSource {
-  type: string | null;
+export interface PersonDataSources {
+  type: (string | null)[] | null;
 }
 
 /** The values of an itemFacet a caller may set. */
@@ -102,7 +113,7 @@ export interface ItemFacetSettable {
   allowedAudiences: string[];
   inference: InferenceData | null;
   isSearchable: boolean | null;
-  source: PersonDataSource | null;
+  source: PersonDataSources | null;
 }
 
 /** The values the server keeps on every itemFacet. */

@@ -46,7 +46,7 @@ type SettableColumns = Pick<
   | 'inference_user_has_verified_accuracy'
   | 'is_searchable'
   | 'source_present'
-  | 'source_type'
+  | 'source_types'
 >;
 
 /** Columns for the settable facet values present in `values` (all of them on create). */
@@ -61,7 +61,8 @@ export function facetSettableColumns(values: Partial<ItemFacetSettable>): Partia
   if (values.isSearchable !== undefined) cols.is_searchable = bit(values.isSearchable);
   if (values.source !== undefined) {
     cols.source_present = values.source === null ? 0 : 1;
-    cols.source_type = values.source?.type ?? null;
+    const types = values.source?.type ?? null;
+    cols.source_types = types === null ? null : JSON.stringify(types);
   }
   return cols;
 }
@@ -94,6 +95,6 @@ export function facetFromRow(row: FacetColumns): ItemFacet {
     lastModifiedDateTime: row.last_modified_date_time,
     lastModifiedBy: identitySetFromRow(row, 'modified_by'),
     isSearchable: bool(row.is_searchable),
-    source: row.source_present ? { type: row.source_type } : null,
+    source: row.source_present ? { type: row.source_types === null ? null : (JSON.parse(row.source_types) as (string | null)[]) } : null,
   };
 }

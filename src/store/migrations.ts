@@ -101,6 +101,19 @@ export const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  // itemFacet.source follows production Graph's personDataSources: its `type` is a collection of strings
+  // (items nullable), kept as JSON array text. The single string of the older personDataSource becomes a
+  // one-item array ('User' -> ["User"]); a null type stays null, and source_present is unchanged, so
+  // {"type": null} stays {"type": null} and a null source stays null. The JSON is written by the database's
+  // own JSON functions (correct escaping), in the form JSON.stringify writes for one string.
+  '0004_phones_source_types': {
+    async up(db: Kysely<any>) {
+      await db.schema.alterTable('phones').addColumn('source_types', byteOrderText(db)).execute();
+      const oneItemArray = isPostgres(db) ? sql`json_build_array(source_type)::text` : sql`json_array(source_type)`;
+      await sql`update phones set source_types = ${oneItemArray} where source_type is not null`.execute(db);
+      await db.schema.alterTable('phones').dropColumn('source_type').execute();
+    },
+  },
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -40,7 +40,8 @@ export const facetColumnMap: Readonly<Record<string, Column>> = {
   'inference/userHasVerifiedAccuracy': { kind: 'boolean', column: 'inference_user_has_verified_accuracy' },
   isSearchable: { kind: 'boolean', column: 'is_searchable' },
   source: { kind: 'present', column: 'source_present' },
-  'source/type': { kind: 'text', column: 'source_type' },
+  // source/type is a collection (stored as JSON text in source_types): the parser refuses comparing or
+  // ordering by it, since lambda operators (any, all) are not supported.
   ...identitySetColumns('createdBy', 'created_by'),
   ...identitySetColumns('lastModifiedBy', 'modified_by'),
 };

@@ -34,8 +34,10 @@ export interface FacetColumns {
   inference_confidence_score: number | null;
   inference_user_has_verified_accuracy: number | null;
   is_searchable: number | null;
+  /** 1 when source is an object, 0 when it is null. */
   source_present: number;
-  source_type: string | null;
+  /** source.type, a collection of strings (items may be null), as JSON array text; null when it is null. */
+  source_types: string | null;
 }
 
 export interface PhonesTable extends FacetColumns {

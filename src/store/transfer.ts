@@ -47,6 +47,46 @@ function checkValue(column: Column, value: unknown): string | undefined {
   }
 }
 
+/** A problem with a string collection kept as JSON array text (phones.source_types), or undefined. */
+function checkJsonStrings(text: string): string | undefined {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return 'must be a JSON array of strings (or null)';
+  }
+  if (!Array.isArray(value) || !value.every((v) => v === null || typeof v === 'string')) return 'must be a JSON array of strings (or null)';
+  for (const v of value as (string | null)[]) {
+    if (v?.includes('\u0000')) return 'contains NUL (U+0000)';
+    if (v !== null && !v.isWellFormed()) return 'contains an unpaired surrogate';
+  }
+  return undefined;
+}
+
+/** Text columns that hold JSON, and what their text must be. */
+const JSON_COLUMNS: Partial<Record<Table, Record<string, (text: string) => string | undefined>>> = {
+  phones: { source_types: checkJsonStrings },
+};
+
+type Row = Record<string, unknown>;
+
+/**
+ * How a row exported before a migration is brought to the schema after it, by the migration's name: an
+ * export of an older version imports into this one. Applied in migration order, for each migration the
+ * file's header does not list. (A migration that changes no column needs no entry.)
+ */
+const ROW_UPGRADES: Record<string, (table: Table, row: Row) => void> = {
+  // source_type (one string) became source_types (a JSON array): 'User' -> ["User"], null stays null.
+  '0004_phones_source_types': (table, row) => {
+    if (table !== 'phones') return;
+    if (!('source_type' in row)) throw new TransferError('phones.source_type is missing (the file\'s schema predates 0004_phones_source_types)');
+    const single = row.source_type;
+    if (single !== null && typeof single !== 'string') throw new TransferError('phones.source_type must be a string');
+    delete row.source_type;
+    row.source_types = single === null ? null : JSON.stringify([single]);
+  },
+};
+
 export function kyselyTransfer(db: Kysely<any>): TransferStore {
   let columns: Promise<Record<Table, Column[]>> | undefined;
   const columnsOf = () =>
@@ -95,7 +135,7 @@ export function kyselyTransfer(db: Kysely<any>): TransferStore {
 
     async recordChecker() {
       const tables = await columnsOf();
-      return (value: unknown): TransferRecord => {
+      return (value: unknown, schema?: readonly string[]): TransferRecord => {
         if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new TransferError('not a JSON object');
         const { table, row, ...rest } = value as Record<string, unknown>;
         if (Object.keys(rest).length > 0) throw new TransferError(`unknown member '${Object.keys(rest)[0]}'`);
@@ -104,13 +144,17 @@ export function kyselyTransfer(db: Kysely<any>): TransferStore {
         }
         if (typeof row !== 'object' || row === null || Array.isArray(row)) throw new TransferError('"row" must be a JSON object');
         const cols = tables[table as Table];
-        const given = row as Record<string, unknown>;
+        const given = { ...(row as Row) };
+        if (schema) {
+          for (const [migration, upgrade] of Object.entries(ROW_UPGRADES)) if (!schema.includes(migration)) upgrade(table as Table, given);
+        }
         for (const name of Object.keys(given)) {
           if (!cols.some((c) => c.name === name)) throw new TransferError(`${table} has no column '${name}'`);
         }
         for (const c of cols) {
           if (!(c.name in given)) throw new TransferError(`${table}.${c.name} is missing`);
-          const problem = checkValue(c, given[c.name]);
+          const json = JSON_COLUMNS[table as Table]?.[c.name];
+          const problem = checkValue(c, given[c.name]) ?? (json && typeof given[c.name] === 'string' ? json(given[c.name] as string) : undefined);
           if (problem) throw new TransferError(`${table}.${c.name} ${problem}`);
         }
         return { table: table as Table, row: given as TransferRecord['row'] };

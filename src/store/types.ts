@@ -72,8 +72,12 @@ export interface TransferStore {
   count(): Promise<number>;
   /** Every row of every table, users first, each table in primary-key (byte) order. */
   rows(): AsyncIterable<TransferRecord>;
-  /** A checker for parsed lines: returns the record, or throws TransferError saying what is wrong. */
-  recordChecker(): Promise<(value: unknown) => TransferRecord>;
+  /**
+   * A checker for parsed lines: returns the record, or throws TransferError saying what is wrong.
+   * `schema` is the migrations the file's rows follow (its header); rows of an older schema are brought
+   * to the current one first. Absent: the current schema.
+   */
+  recordChecker(): Promise<(value: unknown, schema?: readonly string[]) => TransferRecord>;
   /** Inserts the rows, replacing any with the same primary key, in one transaction. */
   upsert(records: readonly TransferRecord[]): Promise<void>;
 }

@@ -37,7 +37,7 @@ before(async () => {
     allowedAudiences: ['me', 'contacts', 'federatedOrganizations'],
     isSearchable: true,
     inference: { confidenceScore: 0.7, userHasVerifiedAccuracy: false },
-    source: { type: 'LinkedIn' },
+    source: { type: ['LinkedIn', null, 'Ünïcode "quoted"'] },
   });
   for (let i = 0; i < 13; i++) await post(bob, { number: `+1 425 555 01${String(i).padStart(2, '0')}`, type: i % 3 ? 'mobile' : null });
   await post(carol, { number: '+33 1 23 45 67 89', inference: {} });

@@ -64,6 +64,7 @@ export function buildMetadataXml(model: EdmModel): string {
     return qualified.slice(prefix.length);
   };
   const ref = (qualified: string): string => (qualified.startsWith('Edm.') ? qualified : `${model.alias}.${simpleName(qualified)}`);
+  const typeRef = (t: EdmType): string => (t.kind === 'collection' ? `Collection(${typeRef(t.element)})` : ref(typeName(t)));
   const a = (name: string, value: string): string => ` ${name}="${xmlEscape(value)}"`;
 
   const entities = new Map<string, EntityTypeDecl>();
@@ -80,6 +81,8 @@ export function buildMetadataXml(model: EdmModel): string {
       const seen = enumTypes.get(t.name);
       if (seen && seen.members.join() !== t.members.join()) throw new Error(`enum ${t.name} described twice, differently`);
       if (!seen) enumTypes.set(t.name, t);
+    } else if (t.kind === 'collection') {
+      visit(t.element);
     } else if (t.kind === 'complex') {
       const seen = complexTypes.get(t.name);
       if (seen && Object.keys(seen.properties).join() !== Object.keys(t.properties).join()) {
@@ -106,8 +109,9 @@ export function buildMetadataXml(model: EdmModel): string {
   const byName = <T>(entries: [string, T][]): [string, T][] => entries.sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0));
 
   const property = (name: string, def: PropertyDef, indent: string): string => {
-    const nullable = def.declaredNullable ?? def.nullable;
-    return `${indent}<Property${a('Name', name)}${a('Type', ref(typeName(def.type)))}${nullable ? '' : a('Nullable', 'false')} />`;
+    // On a collection, CSDL's Nullable is about its items (a collection itself is never null in OData).
+    const nullable = def.type.kind === 'collection' ? def.type.elementNullable : (def.declaredNullable ?? def.nullable);
+    return `${indent}<Property${a('Name', name)}${a('Type', typeRef(def.type))}${nullable ? '' : a('Nullable', 'false')} />`;
   };
 
   const out: string[] = [];

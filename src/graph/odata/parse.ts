@@ -311,6 +311,8 @@ function readPath(lexer: Lexer, entity: EntityTypeDef, first: NameToken): PathAt
 /** Which operators each kind of property takes ('in' and 'has' included). */
 function operatorsFor(type: EdmType): readonly string[] {
   switch (type.kind) {
+    case 'collection':
+      return []; // refused before: see collectionError
     case 'string':
     case 'double':
     case 'dateTimeOffset':
@@ -321,6 +323,19 @@ function operatorsFor(type: EdmType): readonly string[] {
     case 'enum':
       return type.flags ? ['eq', 'ne', 'has'] : ['eq', 'ne', 'in'];
   }
+}
+
+/**
+ * A collection (source/type) holds many values: it can only be tested item by item with the lambda
+ * operators any/all, which are not supported, so any comparison or ordering names it and says so.
+ */
+function collectionError(option: QueryOption, property: PathAt, what: 'compared' | 'ordered by'): Error {
+  return errorAt(
+    option,
+    property.pos,
+    `The property '${property.text}' is of type '${typeName(property.ref.type)}', a collection, which cannot be ${what}`,
+    'Lambda operators (any, all), which test the items of a collection, are not supported.',
+  );
 }
 
 class FilterParser {
@@ -412,6 +427,7 @@ class FilterParser {
 
   /** What follows a property path: an operator, or nothing at all for a boolean property. */
   private predicate(property: PathAt): FilterExpr {
+    if (property.ref.type.kind === 'collection') throw collectionError('$filter', property, 'compared');
     this.refuseArithmetic();
     const token = this.lexer.peek();
     if (token.kind === 'name' && COMPARISONS.includes(token.text)) {
@@ -458,6 +474,7 @@ class FilterParser {
   }
 
   private requireOperator(property: PathAt, op: NameToken): void {
+    if (property.ref.type.kind === 'collection') throw collectionError('$filter', property, 'compared');
     const allowed = operatorsFor(property.ref.type);
     if (allowed.includes(op.text)) return;
     const hint = property.ref.type.kind === 'complex' ? 'A complex property can only be compared with null.' : `Allowed: ${allowed.join(', ')}.`;
@@ -513,7 +530,8 @@ class FilterParser {
     const property = readPath(this.lexer, this.entity, first);
     if (property.ref.type.kind !== 'string') {
       const actual = typeName(property.ref.type);
-      throw this.error(first.pos, `The function '${name.text}' needs a string property, but '${property.text}' is of type '${actual}'`);
+      const hint = property.ref.type.kind === 'collection' ? 'Lambda operators (any, all), which test the items of a collection, are not supported.' : undefined;
+      throw this.error(first.pos, `The function '${name.text}' needs a string property, but '${property.text}' is of type '${actual}'`, hint);
     }
     const comma = this.lexer.next();
     if (!isPunct(comma, ',')) throw this.syntax(comma, `',' after the first argument of '${name.text}'`);
@@ -553,6 +571,8 @@ class FilterParser {
         throw mismatch('a date-time without quotes, e.g. 2026-01-01T00:00:00Z');
       case 'complex':
         throw mismatch('null (a complex property can only be compared with null)');
+      case 'collection':
+        throw collectionError('$filter', property, 'compared'); // requireOperator refused it already
       case 'enum': {
         if (literal.type === 'enum' && literal.enumType !== type.name) {
           const types = `is of type '${literal.enumType}', but the property '${property.text}' is of type '${type.name}'`;
@@ -598,6 +618,7 @@ export function parseOrderBy(text: string, entity: EntityTypeDef): OrderByItem[]
     }
     const path = readPath(lexer, entity, first);
     const { type } = path.ref;
+    if (type.kind === 'collection') throw collectionError('$orderby', path, 'ordered by');
     if (type.kind === 'complex' || (type.kind === 'enum' && type.flags)) {
       const why = type.kind === 'complex' ? 'a complex type' : 'a flags enumeration';
       throw errorAt('$orderby', first.pos, `The property '${path.text}' is of type '${typeName(type)}', ${why}, which cannot be ordered by`);
