@@ -1,9 +1,12 @@
 // GET /beta/openapi.json: a valid OpenAPI document (checked by @seriousme/openapi-schema-validator, and by
 // `redocly lint` with the repository's redocly.yaml, no errors and no warnings allowed),
 // naming every served path, with the itemPhone schema generated from the descriptors; and the
-// service's real answers (entity, collection, error) conform to its schemas. GET /beta/docs: a page.
+// service's real answers (entity, collection, profile, errors of each kind, the $batch envelope and what it carries,
+// /health) conform to its schemas, checked with Ajv (JSON Schema 2020-12). GET /beta/docs: a page.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import addFormats from 'ajv-formats';
 import { Validator } from '@seriousme/openapi-schema-validator';
 import { configProblems, formatProblems, lintOpenApi } from '../scripts/lint-openapi.ts';
 import { itemPhoneType } from '../src/profile/phones/schema.ts';
@@ -40,51 +43,20 @@ before(async () => {
 });
 after(() => svc.stop());
 
-// ---- a small JSON Schema checker for the subset the generator emits ----
+// ---- checking values against the document's schemas: Ajv, for JSON Schema 2020-12 (OpenAPI 3.1's dialect) ----
 
-function resolve(s: Schema): Schema {
-  let cur = s;
-  while (typeof cur.$ref === 'string') {
-    const m = /^#\/components\/schemas\/(.+)$/.exec(cur.$ref);
-    assert.ok(m && doc.components.schemas[m[1]!], `unresolvable $ref ${cur.$ref}`);
-    cur = doc.components.schemas[m[1]!];
-  }
-  return cur;
-}
+// strict: false, because OpenAPI adds keywords of its own (x-ms-enum-flags, readOnly's siblings) that Ajv must ignore.
+// date-time is checked (ajv-formats); int32, int64 and double are OpenAPI's own formats, which say nothing more here
+// than `type` does.
+const ajv = new Ajv2020({ strict: false, allErrors: true, formats: { int32: true, int64: true, double: true } });
+addFormats.default(ajv, ['date-time']);
 
-const jsonType = (v: unknown): string =>
-  v === null ? 'null' : Array.isArray(v) ? 'array' : typeof v === 'number' ? (Number.isInteger(v) ? 'integer' : 'number') : typeof v;
-
-/** The problems of `value` against `schema`, as "path: what" strings (none when it conforms). */
-function check(schema: Schema, value: unknown, path = '$'): string[] {
-  const s = resolve(schema);
-  const problems: string[] = [];
-  if (s.allOf) for (const part of s.allOf) problems.push(...check(part, value, path));
-  if (s.anyOf && !s.anyOf.some((part: Schema) => check(part, value, path).length === 0)) problems.push(`${path}: matches none of anyOf`);
-  if (s.type !== undefined) {
-    const types: string[] = Array.isArray(s.type) ? s.type : [s.type];
-    const t = jsonType(value);
-    if (!types.includes(t) && !(t === 'integer' && types.includes('number'))) return [...problems, `${path}: ${t} is not ${types.join('|')}`];
-  }
-  if (s.enum && !s.enum.includes(value)) problems.push(`${path}: ${JSON.stringify(value)} not in enum`);
-  if (typeof value === 'string') {
-    if (s.maxLength !== undefined && value.length > s.maxLength) problems.push(`${path}: longer than ${s.maxLength}`);
-    if (s.pattern !== undefined && !new RegExp(s.pattern, 'u').test(value)) problems.push(`${path}: ${JSON.stringify(value)} does not match ${s.pattern}`);
-  }
-  if (typeof value === 'number') {
-    if (s.minimum !== undefined && value < s.minimum) problems.push(`${path}: below ${s.minimum}`);
-    if (s.maximum !== undefined && value > s.maximum) problems.push(`${path}: above ${s.maximum}`);
-  }
-  if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
-    const obj = value as Record<string, unknown>;
-    for (const r of s.required ?? []) if (!(r in obj)) problems.push(`${path}: missing ${r}`);
-    for (const [k, ps] of Object.entries((s.properties ?? {}) as Record<string, Schema>)) {
-      if (k in obj) problems.push(...check(ps, obj[k], `${path}.${k}`));
-    }
-  }
-  if (Array.isArray(value) && s.maxItems !== undefined && value.length > s.maxItems) problems.push(`${path}: more than ${s.maxItems} items`);
-  if (Array.isArray(value) && s.items) value.forEach((v, i) => problems.push(...check(s.items, v, `${path}[${i}]`)));
-  return problems;
+/** The problems of `value` against `schema` (a schema of the document), as "path: what" strings; none when it conforms. */
+function check(schema: Schema, value: unknown): string[] {
+  // The document's $refs (#/components/schemas/...) resolve against the root schema, so the components ride along.
+  const validate = ajv.compile({ ...schema, components: doc.components });
+  if (validate(value)) return [];
+  return validate.errors!.map((e) => `$${e.instancePath}: ${e.message}${e.params ? ` ${JSON.stringify(e.params)}` : ''}`);
 }
 
 /** All property names of a component schema, through allOf. */
@@ -205,8 +177,36 @@ test("the service's real answers conform to the document's schemas", async () =>
   assert.deepEqual(errors.map((e) => e.status), [400, 404, 401]);
   for (const e of errors) assertConforms(list, 'get', e);
 
+  // More kinds of answer: refused by permission, by method and by media type; the $batch envelope and the inner
+  // answers it carries (against the operations' own schemas); /health.
+  const reader = await svc.token(['--user', 'openapi.tester@contoso.com', '--scopes', 'User.Read']);
+  const forbidden = await svc.request('POST', list, { token: reader, body: { number: '+1 425 555 0102' } });
+  assert.equal(forbidden.status, 403);
+  assertConforms(list, 'post', forbidden);
+  const notAllowed = await svc.request('PUT', list, { token, body: { number: '+1 425 555 0103' } });
+  assert.equal(notAllowed.status, 405);
+  assertConforms(list, 'post', notAllowed);
+  const wrongType = await svc.request('POST', list, { token, rawBody: 'number=1', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+  assert.equal(wrongType.status, 415);
+  assertConforms(list, 'post', wrongType);
+  const batch = await svc.request('POST', '/beta/$batch', {
+    token,
+    body: { requests: [{ id: '1', method: 'GET', url: '/me/profile/phones?$top=1' }, { id: '2', method: 'GET', url: '/me/profile/phones/00000000-0000-0000-0000-000000000001' }] },
+  });
+  assert.equal(batch.status, 200);
+  assertConforms('/beta/$batch', 'post', batch);
+  const [inner1, inner2] = batch.json.responses;
+  assert.deepEqual([inner1.status, inner2.status], [200, 404]);
+  assert.deepEqual(check(responseSchema(list, 'get', 200), inner1.body), []);
+  assert.deepEqual(check(responseSchema(item, 'get', 404), inner2.body), []);
+  const health = await svc.request('GET', '/health');
+  assert.equal(health.status, 200);
+  assertConforms('/health', 'get', health);
+
   // The checker is not vacuous: a wrong answer is caught.
   assert.notDeepEqual(check(responseSchema(item, 'get', 200), { ...got.json, type: 'cellular' }), []);
+  assert.notDeepEqual(check(responseSchema(item, 'get', 200), { ...got.json, createdDateTime: '26 Nov 2026' }), [], 'date-time is checked');
+  assert.notDeepEqual(check(responseSchema(item, 'get', 200), { ...got.json, number: 5 }), []);
   assert.notDeepEqual(check(responseSchema(item, 'get', 200), { ...got.json, source: { type: 'User' } }), [], 'the older single-string source form');
   assert.notDeepEqual(check(responseSchema(list, 'get', 400), { error: { message: 'no code' } }), []);
 });
