@@ -78,21 +78,23 @@ export async function exportCommand(args: string[], streams: Streams = std): Pro
       }
       if (broken) throw new TransferError(`export stopped: stdout failed (${broken.message}).`);
     };
-    const total = await store.transfer.count();
-    const bar = progress(streams, 'export', total);
     const counts: Record<string, number> = { users: 0, phones: 0 };
-    try {
-      await write(JSON.stringify({ format: FORMAT, schema: await store.transfer.schema() }));
-      let n = 0;
-      for await (const record of store.transfer.rows()) {
-        await write(JSON.stringify(record));
-        counts[record.table] = (counts[record.table] ?? 0) + 1;
-        if (++n % 100 === 0) bar.update(n);
+    // One snapshot for the header, the count and every row: the service may go on writing meanwhile.
+    await store.transfer.snapshot(async (view) => {
+      const bar = progress(streams, 'export', await view.count());
+      try {
+        await write(JSON.stringify({ format: FORMAT, schema: await view.schema() }));
+        let n = 0;
+        for await (const record of view.rows()) {
+          await write(JSON.stringify(record));
+          counts[record.table] = (counts[record.table] ?? 0) + 1;
+          if (++n % 100 === 0) bar.update(n);
+        }
+        bar.update(n);
+      } finally {
+        bar.stop();
       }
-      bar.update(n);
-    } finally {
-      bar.stop();
-    }
+    });
     streams.err.write(`exported ${tally(counts)} from ${store.kind} at ${store.location}\n`);
   });
 }

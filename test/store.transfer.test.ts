@@ -8,6 +8,8 @@ import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
+import { loadConfig } from '../src/config.ts';
+import { openStore } from '../src/store/open.ts';
 import { startTestService, type TestService } from './support/service.ts';
 import { answers, exported, npmRun as npm } from './support/transfer.ts';
 
@@ -245,5 +247,36 @@ test('an export of the previous version (source_type, one string) imports: "User
     assert.ok(!('source_type' in rows['old-user']));
   } finally {
     await fresh.stop();
+  }
+});
+
+test('export reads one snapshot: what the service writes while it runs is in neither the count nor the rows', async () => {
+  // The store as `npm run export` opens it, beside the running service that goes on writing.
+  const store = await openStore(loadConfig(['--log-level', 'silent', ...source.storeArgs]));
+  const bob = tokens[1]!;
+  let during: string | undefined;
+  try {
+    const seen = await store.transfer.snapshot(async (view) => {
+      const counted = await view.count();
+      const created = await source.request('POST', '/beta/me/profile/phones', { token: bob, body: { number: '+44 20 7946 9999' } });
+      assert.equal(created.status, 201, created.text);
+      during = created.json.id;
+      const rows: string[] = [];
+      for await (const r of view.rows()) rows.push(String(r.row.id));
+      return { counted, rows };
+    });
+    assert.equal(seen.rows.length, seen.counted);
+    assert.ok(!seen.rows.includes(during!), 'the phone written during the export is not in it');
+    // Outside that snapshot the phone is there.
+    const now = await store.transfer.snapshot(async (view) => {
+      const ids: string[] = [];
+      for await (const r of view.rows()) ids.push(String(r.row.id));
+      return ids;
+    });
+    assert.equal(now.length, seen.counted + 1);
+    assert.ok(now.includes(during!));
+  } finally {
+    await store.close();
+    if (during) assert.equal((await source.request('DELETE', `/beta/me/profile/phones/${during}`, { token: bob })).status, 204);
   }
 });

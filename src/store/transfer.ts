@@ -2,7 +2,7 @@
 // Rows travel as their columns (every stored value, nothing derived), so a copy is exact on both stores.
 import { sql, type Kysely } from 'kysely';
 import { appliedMigrations } from './migrations.ts';
-import { TransferError, type TransferRecord, type TransferStore } from './types.ts';
+import { TransferError, type TransferRecord, type TransferSnapshot, type TransferStore } from './types.ts';
 
 /** Each table's primary key: the order rows are exported in and the key import replaces by. */
 const TABLES = {
@@ -87,19 +87,8 @@ const ROW_UPGRADES: Record<string, (table: Table, row: Row) => void> = {
   },
 };
 
-export function kyselyTransfer(db: Kysely<any>): TransferStore {
-  let columns: Promise<Record<Table, Column[]>> | undefined;
-  const columnsOf = () =>
-    (columns ??= db.introspection.getTables().then((tables) => {
-      const found = {} as Record<Table, Column[]>;
-      for (const name of TABLE_NAMES) {
-        const table = tables.find((t) => t.name === name);
-        if (!table) throw new Error(`table ${name} is missing`);
-        found[name] = table.columns.map((c) => ({ name: c.name, kind: kindOf(c.dataType), nullable: c.isNullable }));
-      }
-      return found;
-    }));
-
+/** The reads of an export, on `db` (inside TransferStore.snapshot, its transaction). */
+function snapshotReader(db: Kysely<any>): TransferSnapshot {
   return {
     schema: () => appliedMigrations(db),
 
@@ -117,7 +106,7 @@ export function kyselyTransfer(db: Kysely<any>): TransferStore {
         const keys = TABLES[table];
         let after: unknown[] | undefined;
         for (;;) {
-          // Keyset pages: constant memory, and no long-running read on a busy database.
+          // Keyset pages: constant memory however large the table.
           let query = db.selectFrom(table).selectAll();
           for (const k of keys) query = query.orderBy(k);
           if (after) {
@@ -132,6 +121,34 @@ export function kyselyTransfer(db: Kysely<any>): TransferStore {
         }
       }
     },
+  };
+}
+
+export function kyselyTransfer(db: Kysely<any>): TransferStore {
+  let columns: Promise<Record<Table, Column[]>> | undefined;
+  const columnsOf = () =>
+    (columns ??= db.introspection.getTables().then((tables) => {
+      const found = {} as Record<Table, Column[]>;
+      for (const name of TABLE_NAMES) {
+        const table = tables.find((t) => t.name === name);
+        if (!table) throw new Error(`table ${name} is missing`);
+        found[name] = table.columns.map((c) => ({ name: c.name, kind: kindOf(c.dataType), nullable: c.isNullable }));
+      }
+      return found;
+    }));
+
+  return {
+    schema: () => appliedMigrations(db),
+
+    // PostgreSQL: a read-only REPEATABLE READ transaction (what pg_dump uses). SQLite: Kysely's plain BEGIN, whose
+    // first read fixes the snapshot; in WAL mode writers go on meanwhile (the WAL cannot be checkpointed past it
+    // until the export ends).
+    snapshot: (read) =>
+      db
+        .transaction()
+        .setIsolationLevel('repeatable read')
+        .setAccessMode('read only')
+        .execute((trx) => read(snapshotReader(trx))),
 
     async recordChecker() {
       const tables = await columnsOf();

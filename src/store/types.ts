@@ -65,13 +65,24 @@ export interface TransferRecord {
 }
 
 /** Whole-database copy in and out (export / import), the same on every store. */
-export interface TransferStore {
+/** What an export reads. */
+export interface TransferSnapshot {
   /** The migrations applied, in order: the schema the rows follow. */
   schema(): Promise<string[]>;
   /** How many rows rows() yields. */
   count(): Promise<number>;
   /** Every row of every table, users first, each table in primary-key (byte) order. */
   rows(): AsyncIterable<TransferRecord>;
+}
+
+export interface TransferStore {
+  /** The migrations applied, in order: the schema the rows follow. */
+  schema(): Promise<string[]>;
+  /**
+   * Runs `read` on one consistent view of the store: every read inside sees the data as it was at the first
+   * one, whatever is written meanwhile, so an export never holds a phone without its user, nor a row twice.
+   */
+  snapshot<T>(read: (view: TransferSnapshot) => Promise<T>): Promise<T>;
   /**
    * A checker for parsed lines: returns the record, or throws TransferError saying what is wrong.
    * `schema` is the migrations the file's rows follow (its header); rows of an older schema are brought
