@@ -15,6 +15,11 @@ export interface ProfileAccess {
   readonly owner: ProfileOwner;
   /** The caller as createdBy / lastModifiedBy record it. */
   readonly actor: IdentitySet;
+  /**
+   * The caller sees every item whatever its allowedAudiences: it is the owner, or may change the owner's profile.
+   * Otherwise it sees what is shared with the organization (profile/audience.ts).
+   */
+  readonly seesEverything: boolean;
 }
 
 function bearerToken(request: FastifyRequest): string {
@@ -41,7 +46,7 @@ export function profileAccessResolver(verifier: TokenVerifier, directory: Direct
     await directory.remember(principal);
     const own = (): ProfileAccess => {
       if (!isAllowed(principal, operation, 'own')) throw graphErrors.forbidden();
-      return { principal, owner: { tenantId: principal.tenantId, userId: principal.userId! }, actor: actorOf(principal) };
+      return { principal, owner: { tenantId: principal.tenantId, userId: principal.userId! }, actor: actorOf(principal), seesEverything: true };
     };
 
     if (userParam === undefined) {
@@ -57,7 +62,12 @@ export function profileAccessResolver(verifier: TokenVerifier, directory: Direct
     // Refused before existence is revealed: a caller who may not reach other users learns nothing.
     if (!isAllowed(principal, operation, 'other')) throw graphErrors.forbidden();
     if (!user) throw graphErrors.userNotFound(userParam);
-    return { principal, owner: { tenantId: user.tenantId, userId: user.id }, actor: actorOf(principal) };
+    return {
+      principal,
+      owner: { tenantId: user.tenantId, userId: user.id },
+      actor: actorOf(principal),
+      seesEverything: isAllowed(principal, 'write', 'other'),
+    };
   };
 }
 

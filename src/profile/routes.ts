@@ -8,6 +8,7 @@ import { contextUrl } from '../graph/odata/context.ts';
 import { parseSelect } from '../graph/odata/parse.ts';
 import type { PhoneStore } from '../store/types.ts';
 import { profileAccessHook, type ResolveProfileAccess } from './access.ts';
+import { readableBy } from './audience.ts';
 import { defaultOrder } from './listPage.ts';
 import { itemPhoneToWire, itemPhoneType } from './phones/schema.ts';
 
@@ -38,7 +39,7 @@ export function registerProfileRoutes(
       if (raw.$expand !== undefined) {
         const { select } = readExpand(raw.$expand);
         // Inline collections are not paged: at most one page of the largest size.
-        const phones = await deps.phones.list(a.owner, { orderBy: order, skip: 0, limit: MAX_PAGE_SIZE });
+        const phones = await readableBy(deps.phones, a, itemPhoneType).list(a.owner, { orderBy: order, skip: 0, limit: MAX_PAGE_SIZE });
         body['phones@odata.context'] = contextUrl(base, `${profile}/phones${select ? `(${select.join(',')})` : ''}`);
         body.phones = phones.map((p) => applySelect(itemPhoneToWire(p), select));
       }

@@ -11,6 +11,7 @@ import type { SkipTokens } from '../../graph/odata/skipToken.ts';
 import type { Operation } from '../../identity/policy.ts';
 import type { PhoneStore } from '../../store/types.ts';
 import { profileAccessHook, type ProfileAccess, type ResolveProfileAccess } from '../access.ts';
+import { readableBy } from '../audience.ts';
 import { graphTimestamp } from '../itemFacet.ts';
 import { listPage } from '../listPage.ts';
 import { newPhone, phoneChanges } from './rules.ts';
@@ -37,20 +38,23 @@ export function registerPhoneRoutes(app: FastifyInstance, deps: Deps): void {
   const sendPhone = (request: FastifyRequest, reply: FastifyReply, a: ProfileAccess, status: number, wire: Record<string, unknown>) =>
     sendJson(reply, status, { '@odata.context': ctx(request, a, '/$entity'), ...wire });
   const phoneId = (request: FastifyRequest) => (request.params as Params).phoneId!;
+  /** What the caller may read of the owner's phones (allowedAudiences, profile/audience.ts). */
+  const readable = (a: ProfileAccess) => readableBy(phones, a, itemPhoneType);
 
   for (const root of ROOTS) {
     const item = `${root}/:phoneId`;
 
     app.get(root, access('read'), async (request, reply) => {
       const a = request.profileAccess!;
-      const page = await listPage(request, a.owner, phones, itemPhoneType, itemPhoneToWire, deps.skipTokens, base(request));
+      const page = await listPage(request, a.owner, readable(a), itemPhoneType, itemPhoneToWire, deps.skipTokens, base(request));
       return sendJson(reply, 200, { '@odata.context': ctx(request, a, selected(page.select)), ...page.body });
     });
 
     app.get(`${root}/$count`, access('read'), async (request, reply) => {
       const raw = systemQueryOptions(request.query, ['$filter']);
       const filter = raw.$filter !== undefined ? parseFilter(raw.$filter, itemPhoneType) : undefined;
-      const n = await phones.count(request.profileAccess!.owner, filter);
+      const a = request.profileAccess!;
+      const n = await readable(a).count(a.owner, filter);
       return reply.code(200).type('text/plain').send(String(n));
     });
 
@@ -67,7 +71,7 @@ export function registerPhoneRoutes(app: FastifyInstance, deps: Deps): void {
       const raw = systemQueryOptions(request.query, ['$select']);
       const select = raw.$select !== undefined ? parseSelect(raw.$select, itemPhoneType) : undefined;
       const a = request.profileAccess!;
-      const phone = await phones.get(a.owner, phoneId(request));
+      const phone = await readable(a).get(a.owner, phoneId(request));
       if (!phone) throw graphErrors.itemNotFound('itemPhone', phoneId(request));
       const wire = applySelect(itemPhoneToWire(phone), select);
       return sendJson(reply, 200, { '@odata.context': ctx(request, a, `${selected(select)}/$entity`), ...wire });
