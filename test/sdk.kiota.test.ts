@@ -12,12 +12,14 @@
 // The SDK is heavy to import (about a second for the models): it is imported once, here.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { join } from 'node:path';
 import { decodeJwt } from 'jose';
 import { AllowedHostsValidator, BaseBearerTokenAuthenticationProvider, type RequestAdapter } from '@microsoft/kiota-abstractions';
 import { GraphBetaRequestAdapter } from '@microsoft/msgraph-beta-sdk';
 import { PageIterator } from '@microsoft/msgraph-sdk-core';
 import { createItemPhoneCollectionResponseFromDiscriminatorValue, type ItemPhone } from '@microsoft/msgraph-beta-sdk/models/index.js';
 import { errorMappings, profilePhonesClient, type PhonesRequestBuilder, type ProfilePhonesClient } from '../examples/kiota-navigation.ts';
+import { DEV_CERT_FILE, DEV_KEY_FILE } from '../src/tls.ts';
 import { isGuid, startTestService, trustInThisProcess, type TestService } from './support/service.ts';
 
 /** A Graph client as the fluent package would build it, with a static token. */
@@ -228,6 +230,27 @@ describe(`over ${scheme}`, () => {
       assertODataError(await thrown(() => item.get()), 404, 'itemNotFound');
       assertODataError(await thrown(() => item.delete()), 404, 'itemNotFound');
     });
+  });
+
+  test('throttled (429 with Retry-After): the SDK\'s default RetryHandler waits and recovers', async () => {
+    // Over https it serves svc's certificate (already trusted in this process); see the v3 client's test.
+    const tls = scheme === 'https' ? ['--tls-cert', join(svc.dataDir, DEV_CERT_FILE), '--tls-key', join(svc.dataDir, DEV_KEY_FILE)] : [];
+    const throttled = await startTestService(['--rate-limit', '2', '--rate-limit-window-seconds', '1', ...tls], undefined, svc.ca);
+    try {
+      const t = await throttled.token(['--user', 'kiota.busy@contoso.com']);
+      const phones = graphClient(throttled.url, t).client.me.profile.phones;
+      const started = Date.now();
+      // Five creates against a limit of two a second: some are refused with 429 and retried after Retry-After.
+      const created = await Promise.all([1, 2, 3, 4, 5].map(async (n) => (await phones.post({ number: `+1 206 555 020${n}` }))!));
+      assert.equal(created.length, 5);
+      assert.ok(created.every((p) => isGuid(p.id)));
+      assert.ok(Date.now() - started >= 900, 'some requests waited for the window');
+      await new Promise((r) => setTimeout(r, 1100));
+      const all = (await phones.get({ queryParameters: { select: ['number'] } }))!;
+      assert.deepEqual(all.value!.map((p) => p.number).sort(), created.map((p) => p.number).sort());
+    } finally {
+      await throttled.stop();
+    }
   });
 
   describe('Kiota SDK errors', () => {
