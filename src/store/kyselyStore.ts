@@ -1,5 +1,5 @@
 // The store written once against Kysely's query builder, so each database only has to supply a dialect.
-import type { Kysely, Selectable } from 'kysely';
+import type { Insertable, Kysely, Selectable } from 'kysely';
 import { PHONE_TYPES, type ItemPhone, type ItemPhoneSettable } from '../profile/phones/schema.ts';
 import { facetColumns, facetFromRow, facetSettableColumns, modificationColumns } from './facetRows.ts';
 import type { Database, PhonesTable } from './schema.ts';
@@ -89,7 +89,54 @@ function phoneSettableColumns(values: Partial<ItemPhoneSettable>): Partial<Phone
   return cols;
 }
 
-export function kyselyPhoneStore(db: Kysely<Database>): PhoneStore {
+/**
+ * Group commit for an embedded database whose every commit is a disk sync (SQLite with synchronous=full): the
+ * inserts that arrive within one turn of the event loop are written in one transaction, so one sync makes all of
+ * them durable. Each caller is answered only after that commit, so an acknowledged create is as durable as before.
+ * If the batch fails, nothing of it was written (a transaction is whole): when the database is unavailable every
+ * caller gets that error (so each answers 503, none waits again), otherwise each row is tried alone and each caller
+ * gets its own outcome. Not for PostgreSQL, whose connection pool already commits concurrent inserts together.
+ * (Written here: no library batches work per event-loop turn over Kysely.)
+ */
+function groupCommitted(db: Kysely<Database>, isUnavailable: (err: unknown) => boolean) {
+  type Pending = { row: Insertable<PhonesTable>; resolve: () => void; reject: (err: unknown) => void };
+  let pending: Pending[] = [];
+  const insertOne = (executor: Kysely<Database>, row: Insertable<PhonesTable>) => executor.insertInto('phones').values(row).execute();
+  async function flush(): Promise<void> {
+    const batch = pending;
+    pending = [];
+    if (batch.length === 1) {
+      const [only] = batch;
+      return insertOne(db, only!.row).then(() => only!.resolve(), only!.reject);
+    }
+    try {
+      await db.transaction().execute(async (trx) => {
+        for (const p of batch) await insertOne(trx, p.row);
+      });
+      for (const p of batch) p.resolve();
+    } catch (err) {
+      if (isUnavailable(err)) {
+        for (const p of batch) p.reject(err);
+        return;
+      }
+      for (const p of batch) await insertOne(db, p.row).then(() => p.resolve(), p.reject);
+    }
+  }
+  return (row: Insertable<PhonesTable>) =>
+    new Promise<void>((resolve, reject) => {
+      if (pending.push({ row, resolve, reject }) === 1) setImmediate(() => void flush());
+    });
+}
+
+export interface PhoneStoreOptions {
+  /** Commit concurrent inserts together (see groupCommitted); the function tells an unavailable database's errors. */
+  readonly groupCommit?: { readonly isUnavailable: (err: unknown) => boolean };
+}
+
+export function kyselyPhoneStore(db: Kysely<Database>, options: PhoneStoreOptions = {}): PhoneStore {
+  const insertRow = options.groupCommit
+    ? groupCommitted(db, options.groupCommit.isUnavailable)
+    : async (row: Insertable<PhonesTable>) => void (await db.insertInto('phones').values(row).execute());
   const owned = (owner: ProfileOwner) =>
     db.selectFrom('phones').selectAll().where('tenant_id', '=', owner.tenantId).where('user_id', '=', owner.userId);
   return {
@@ -118,10 +165,7 @@ export function kyselyPhoneStore(db: Kysely<Database>): PhoneStore {
       return row && phoneFromRow(row);
     },
     async insert(owner, phone) {
-      await db
-        .insertInto('phones')
-        .values({ ...facetColumns(owner, phone), display_name: phone.displayName, type: phone.type, number: phone.number })
-        .execute();
+      await insertRow({ ...facetColumns(owner, phone), display_name: phone.displayName, type: phone.type, number: phone.number });
     },
     async update(owner: ProfileOwner, id: string, changes: Partial<ItemPhoneSettable>, m: Modification) {
       if (!matchable(id)) return undefined;

@@ -52,7 +52,8 @@ export async function openSqliteStore(options: SqliteOptions): Promise<Store> {
     await db.destroy();
     throw err;
   }
-  return kyselyBackedStore(db, { kind: 'sqlite', location, isUnavailable: isSqliteUnavailable });
+  // Every commit is a sync to disk with synchronous=full: concurrent creates share one (kyselyStore.ts).
+  return kyselyBackedStore(db, { kind: 'sqlite', location, isUnavailable: isSqliteUnavailable }, { groupCommit: { isUnavailable: isSqliteUnavailable } });
 }
 
 /** Another process held the write lock for longer than busy_timeout: worth a retry, not a fault. */
