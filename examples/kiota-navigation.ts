@@ -4,7 +4,7 @@
 // With @microsoft/msgraph-beta-sdk-users installed, its generated users/item/profile/phones builders provide this,
 // and you would not write it. That package is not on every registry (it was not on the one this project is tested
 // against), so this file mirrors what it generates: the same URI templates, query parameter names and factories.
-import { apiClientProxifier, type RequestAdapter, type RequestConfiguration } from '@microsoft/kiota-abstractions';
+import { apiClientProxifier, type RequestAdapter, type RequestConfiguration, type RequestInformation } from '@microsoft/kiota-abstractions';
 import {
   createItemPhoneCollectionResponseFromDiscriminatorValue,
   createItemPhoneFromDiscriminatorValue,
@@ -88,8 +88,11 @@ export interface PhonesRequestBuilder {
     get(requestConfiguration?: RequestConfiguration<Pick<PhonesQuery, 'expand' | 'select'>>): Promise<ItemPhone | undefined>;
     patch(body: ItemPhone, requestConfiguration?: RequestConfiguration<object>): Promise<ItemPhone | undefined>;
     delete(requestConfiguration?: RequestConfiguration<object>): Promise<void>;
+    toGetRequestInformation(requestConfiguration?: RequestConfiguration<Pick<PhonesQuery, 'expand' | 'select'>>): RequestInformation;
   };
   count: { get(requestConfiguration?: RequestConfiguration<Pick<PhonesQuery, 'filter' | 'search'>>): Promise<number | undefined> };
+  /** The request get() would send, e.g. for a batch (msgraph-sdk-core's BatchRequestContent). */
+  toGetRequestInformation(requestConfiguration?: RequestConfiguration<PhonesQuery>): RequestInformation;
 }
 
 export interface ProfilePhonesClient {

@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { decodeJwt } from 'jose';
 import { AllowedHostsValidator, BaseBearerTokenAuthenticationProvider, type RequestAdapter } from '@microsoft/kiota-abstractions';
 import { GraphBetaRequestAdapter } from '@microsoft/msgraph-beta-sdk';
-import { PageIterator } from '@microsoft/msgraph-sdk-core';
+import { BatchRequestContent, PageIterator } from '@microsoft/msgraph-sdk-core';
 import { createItemPhoneCollectionResponseFromDiscriminatorValue, type ItemPhone } from '@microsoft/msgraph-beta-sdk/models/index.js';
 import { errorMappings, profilePhonesClient, type PhonesRequestBuilder, type ProfilePhonesClient } from '../examples/kiota-navigation.ts';
 import { DEV_CERT_FILE, DEV_KEY_FILE } from '../src/tls.ts';
@@ -251,6 +251,29 @@ describe(`over ${scheme}`, () => {
     } finally {
       await throttled.stop();
     }
+  });
+
+  test('JSON batching with msgraph-sdk-core\'s BatchRequestContent: each step\'s status and headers', async () => {
+    const { client, adapter } = graphClient(svc.url, token);
+    const phones = client.me.profile.phones;
+    const created = (await phones.post({ number: '+1 425 555 0310' }))!;
+    const batch = new BatchRequestContent(adapter, errorMappings);
+    batch.addBatchRequest(phones.toGetRequestInformation({ queryParameters: { top: 1 } }), '1');
+    batch.addBatchRequest(phones.byItemPhoneId(created.id!).toGetRequestInformation(), '2');
+    batch.addBatchRequest(client.users.byUserId(userId).profile.phones.byItemPhoneId('00000000-0000-0000-0000-000000000000').toGetRequestInformation(), '3');
+    // /users/TokenToReplace becomes /me, and the adapter's base URL is cut off: URLs relative to /beta, as Graph wants.
+    assert.deepEqual(batch.getContent().requests!.map((r) => r.url), [
+      '/me/profile/phones?%24top=1',
+      `/me/profile/phones/${created.id}`,
+      `/users/${userId}/profile/phones/00000000-0000-0000-0000-000000000000`,
+    ]);
+    const answers = (await batch.postAsync())!;
+    assert.deepEqual(Object.fromEntries(await answers.getResponsesStatusCodes()), { '1': 200, '2': 200, '3': 404 });
+    const headers = answers.getResponseById('2')!.headers as unknown as { value: Record<string, { value: string }> };
+    assert.ok(isGuid(headers.value['request-id']?.value));
+    assert.match(headers.value['Content-Type']!.value, /^application\/json/);
+    // This version reads each step's body as base64 (getByteArrayValue), so the JSON object bodies that Graph (and
+    // the service, test/graph.batch.test.ts) send are not handed back: a client bug, noted in the README.
   });
 
   describe('Kiota SDK errors', () => {
