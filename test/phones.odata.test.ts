@@ -349,3 +349,16 @@ describe('the profile entity', () => {
     assertGraphError(await svc.request('DELETE', '/beta/me/profile', { token }), 405, 'Request_BadRequest');
   });
 });
+
+test("in a query string '+' is a space, as on Graph: a literal plus is written %2B", async () => {
+  const t = await svc.token(['--user', 'plus.sign@contoso.com']);
+  const created = await svc.request('POST', ME, { token: t, body: { number: '+1 425 555 0100' } });
+  assert.equal(created.status, 201);
+  const encoded = await get(`${ME}?$filter=number eq '%2B1 425 555 0100'`, t);
+  assert.deepEqual(encoded.json.value.map((p: { id: string }) => p.id), [created.json.id]);
+  const raw = await get(`${ME}?$filter=number eq '+1 425 555 0100'`, t);
+  assert.equal(raw.status, 200);
+  assert.deepEqual(raw.json.value, [], "'+1 425...' reads as ' 1 425...'");
+  const spaced = await get(`${ME}?$filter=number eq ' 1 425 555 0100'`, t);
+  assert.deepEqual(spaced.json.value, []);
+});
