@@ -3,6 +3,7 @@ import cors from '@fastify/cors';
 import rateLimit from '@fastify/rate-limit';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Config } from './config.ts';
+import type { RateLimitCounter } from './store/rateLimits.ts';
 import { registerBatchRoute } from './graph/batch.ts';
 import { GraphError } from './graph/errors.ts';
 import { clientErrorHandler, frameworkErrors, installGraphConventions, MAX_BODY_BYTES, newRequestId, publicBaseOf, sendJson } from './graph/http.ts';
@@ -81,6 +82,9 @@ export function buildApp({ config, store, verifier, logger, skipTokens, tls }: A
       max: config.rateLimit,
       timeWindow: config.rateLimitWindowSeconds * 1000,
       keyGenerator: (request) => request.headers.authorization ?? request.ip,
+      // On PostgreSQL every instance counts in the database, so the limit holds across instances; on SQLite (one
+      // instance) the plugin counts in memory.
+      ...(store.rateLimits ? { store: sharedRateLimitStore(store.rateLimits) } : {}),
       allowList: (request) => request.url === '/health',
       errorResponseBuilder: (_request, context) =>
         new GraphError(429, 'TooManyRequests', `Too many requests: at most ${context.max} every ${config.rateLimitWindowSeconds} s. Retry after ${context.after}.`, {
@@ -107,5 +111,23 @@ export function buildApp({ config, store, verifier, logger, skipTokens, tls }: A
     setState: (s) => {
       state = s;
     },
+  };
+}
+
+/**
+ * @fastify/rate-limit's store interface (a class it constructs, with incr and child) over the database's counter.
+ * (The plugin ships an in-memory and a Redis store only.)
+ */
+function sharedRateLimitStore(counter: RateLimitCounter) {
+  return class SharedRateLimitStore {
+    incr(key: string, done: (err: Error | null, result?: { current: number; ttl: number }) => void, timeWindow: number): void {
+      counter.hit(key, timeWindow).then(
+        (r) => done(null, { current: r.hits, ttl: r.ttlMs }),
+        (err: Error) => done(err),
+      );
+    }
+    child(): SharedRateLimitStore {
+      return this;
+    }
   };
 }

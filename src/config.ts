@@ -153,7 +153,7 @@ export const SETTINGS: readonly Setting[] = [
     flag: 'rate-limit',
     env: 'RATE_LIMIT',
     default: '0',
-    help: 'Requests one caller (one token, or one address without a token) may make per window before 429 TooManyRequests with Retry-After; 0 turns throttling off. Counted per instance.',
+    help: 'Requests one caller (one token, or one address without a token) may make per window before 429 TooManyRequests with Retry-After; 0 turns throttling off. Counted in the database across instances on PostgreSQL; in memory on SQLite.',
   },
   {
     key: 'rateLimitWindowSeconds',

@@ -114,6 +114,22 @@ export const migrations: Record<string, Migration> = {
       await db.schema.alterTable('phones').dropColumn('source_type').execute();
     },
   },
+  // Throttling (RATE_LIMIT) counted once for every instance on a PostgreSQL database: hits per caller key
+  // (a hash) and fixed window; rows past expires_at_ms are swept. Created on SQLite too (one schema for both),
+  // where a single instance counts in memory and leaves it empty.
+  '0005_rate_limit_hits': {
+    async up(db: Kysely<any>) {
+      await db.schema
+        .createTable('rate_limit_hits')
+        .addColumn('key', byteOrderText(db), (c) => c.notNull())
+        .addColumn('window_start_ms', 'bigint', (c) => c.notNull())
+        .addColumn('hits', 'integer', (c) => c.notNull())
+        .addColumn('expires_at_ms', 'bigint', (c) => c.notNull())
+        .addPrimaryKeyConstraint('rate_limit_hits_pk', ['key', 'window_start_ms'])
+        .execute();
+      await db.schema.createIndex('rate_limit_hits_expiry').on('rate_limit_hits').column('expires_at_ms').execute();
+    },
+  },
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -4,6 +4,7 @@
 import pg from 'pg';
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import { kyselyBackedStore } from './kyselyBackedStore.ts';
+import { postgresRateLimits } from './rateLimits.ts';
 import { migrateToLatest } from './migrations.ts';
 import type { Database } from './schema.ts';
 import { StoreStartError, type Store } from './types.ts';
@@ -96,5 +97,6 @@ export async function openPostgresStore(options: PostgresOptions): Promise<Store
     }
   }
 
-  return kyselyBackedStore(db, { kind: 'postgres', location, isUnavailable: isPostgresUnavailable });
+  // Throttling counts are shared through the database: instances behind one load balancer enforce one limit.
+  return { ...kyselyBackedStore(db, { kind: 'postgres', location, isUnavailable: isPostgresUnavailable }), rateLimits: postgresRateLimits(db) };
 }

@@ -51,6 +51,7 @@ export interface Database {
   phones: PhonesTable;
   /** Secrets every instance on this database shares (e.g. the $skiptoken key), made by the first to need one. */
   service_secrets: { name: string; value: string };
+  rate_limit_hits: { key: string; window_start_ms: string | number; hits: number; expires_at_ms: string | number };
   /** Kysely's own bookkeeping (kept for completeness of the type; never queried by hand). */
   kysely_migration: { name: string; timestamp: Generated<string> };
 }

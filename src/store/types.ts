@@ -3,6 +3,7 @@
 import type { ItemPhone, ItemPhoneSettable } from '../profile/phones/schema.ts';
 import type { IdentitySet } from '../profile/itemFacet.ts';
 import type { FilterExpr, LiteralValue, OrderByItem } from '../graph/odata/ast.ts';
+import type { RateLimitCounter } from './rateLimits.ts';
 
 /** Whose profile a row belongs to. Every read and write is scoped by both parts. */
 export interface ProfileOwner {
@@ -105,6 +106,11 @@ export interface Store {
   readonly users: UserStore;
   readonly phones: PhoneStore;
   readonly transfer: TransferStore;
+  /**
+   * Counts throttled hits for every instance on this database (PostgreSQL); undefined where one instance owns
+   * the store (SQLite) and counts in memory.
+   */
+  readonly rateLimits?: RateLimitCounter;
   /** A 32-byte secret by name, the same for every instance on this database and across restarts. */
   sharedSecret(name: string): Promise<Buffer>;
   /** Resolves when the database answers a trivial query. */
