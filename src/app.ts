@@ -82,9 +82,9 @@ export function buildApp({ config, store, verifier, logger, skipTokens, tls }: A
       max: config.rateLimit,
       timeWindow: config.rateLimitWindowSeconds * 1000,
       keyGenerator: (request) => request.headers.authorization ?? request.ip,
-      // On PostgreSQL every instance counts in the database, so the limit holds across instances; on SQLite (one
-      // instance) the plugin counts in memory.
-      ...(store.rateLimits ? { store: sharedRateLimitStore(store.rateLimits) } : {}),
+      // RATE_LIMIT_SCOPE=shared on PostgreSQL: every instance counts in the database, so the limit holds across
+      // instances. Otherwise (or on SQLite, one instance) the plugin counts in memory.
+      ...(store.rateLimits && config.rateLimitScope === 'shared' ? { store: sharedRateLimitStore(store.rateLimits) } : {}),
       allowList: (request) => request.url === '/health',
       errorResponseBuilder: (_request, context) =>
         new GraphError(429, 'TooManyRequests', `Too many requests: at most ${context.max} every ${config.rateLimitWindowSeconds} s. Retry after ${context.after}.`, {

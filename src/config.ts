@@ -29,6 +29,8 @@ export interface Config {
   /** Requests per caller per rate-limit window before 429; 0: no limit. */
   readonly rateLimit: number;
   readonly rateLimitWindowSeconds: number;
+  /** shared: on PostgreSQL, counted in the database for every instance; instance: each instance counts in memory. */
+  readonly rateLimitScope: 'shared' | 'instance';
   /** Serve HTTPS instead of HTTP (true when a certificate is given). */
   readonly tls: boolean;
   /** PEM certificate (chain) and key files; both undefined with TLS means a development certificate in dataDir. */
@@ -153,7 +155,7 @@ export const SETTINGS: readonly Setting[] = [
     flag: 'rate-limit',
     env: 'RATE_LIMIT',
     default: '0',
-    help: 'Requests one caller (one token, or one address without a token) may make per window before 429 TooManyRequests with Retry-After; 0 turns throttling off. Counted in the database across instances on PostgreSQL; in memory on SQLite.',
+    help: 'Requests one caller (one token, or one address without a token) may make per window before 429 TooManyRequests with Retry-After; 0 turns throttling off.',
   },
   {
     key: 'rateLimitWindowSeconds',
@@ -161,6 +163,13 @@ export const SETTINGS: readonly Setting[] = [
     env: 'RATE_LIMIT_WINDOW_SECONDS',
     default: '60',
     help: 'The window RATE_LIMIT counts in (1-3600 seconds).',
+  },
+  {
+    key: 'rateLimitScope',
+    flag: 'rate-limit-scope',
+    env: 'RATE_LIMIT_SCOPE',
+    default: 'shared',
+    help: 'shared: on PostgreSQL every instance counts in the database, so the limit holds across instances (one extra write per request); instance: each instance counts in memory (cheaper; N instances allow N times the rate). SQLite (one instance) always counts in memory.',
   },
   {
     key: 'allowDevIdentityOnNetwork',
@@ -201,6 +210,8 @@ export function loadConfig(args: string[], env: NodeJS.ProcessEnv = process.env)
   if (!LOG_LEVELS.includes(logLevel)) throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}.`);
   const sync = get('sqliteSynchronous');
   if (sync !== 'full' && sync !== 'normal') throw new ConfigError(`SQLITE_SYNCHRONOUS must be full or normal, got '${sync}'.`);
+  const rateLimitScope = get('rateLimitScope');
+  if (rateLimitScope !== 'shared' && rateLimitScope !== 'instance') throw new ConfigError(`RATE_LIMIT_SCOPE must be shared or instance, got '${rateLimitScope}'.`);
   const databaseUrl = get('databaseUrl') || undefined; // an empty DATABASE_URL= means SQLite, as unset does
   // The URL may carry a password: never echoed.
   if (databaseUrl !== undefined && !/^postgres(ql)?:\/\/\S+$/.test(databaseUrl)) throw new ConfigError('DATABASE_URL must be a postgres:// or postgresql:// URL.');
@@ -288,6 +299,7 @@ export function loadConfig(args: string[], env: NodeJS.ProcessEnv = process.env)
     allowDevIdentityOnNetwork: allowDev === 'true',
     rateLimit: count('rateLimit', 1_000_000),
     rateLimitWindowSeconds: Math.max(1, seconds('rateLimitWindowSeconds', 3600)),
+    rateLimitScope,
     tls: tlsFlag === 'true' || tlsCert !== undefined,
     tlsCert: tlsCert && resolve(tlsCert),
     tlsKey: tlsKey && resolve(tlsKey),

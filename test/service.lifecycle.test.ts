@@ -94,6 +94,9 @@ test('a bad setting stops start-up with a clear message and exit code 2', () => 
   const out = spawnSync(process.execPath, ['--import', 'tsx', 'src/main.ts', 'serve', '--port', 'eighty'], { cwd: root, encoding: 'utf8', env });
   assert.equal(out.status, 2);
   assert.match(out.stderr, /PORT must be/);
+  const scope = spawnSync(process.execPath, ['--import', 'tsx', 'src/main.ts', 'serve', '--rate-limit-scope', 'global'], { cwd: root, encoding: 'utf8', env });
+  assert.equal(scope.status, 2);
+  assert.match(scope.stderr, /RATE_LIMIT_SCOPE must be shared or instance, got 'global'/);
 });
 
 test('serves, logs JSON with the request-id, finishes an in-flight request on SIGTERM, exits 0, keeps the data', async () => {

@@ -63,3 +63,21 @@ test('windows that ended are swept: the table keeps about one row per caller act
   const [{ n: afterSweep }] = await db.query<{ n: string }>('select count(*) as n from rate_limit_hits where expires_at_ms - window_start_ms = 1000');
   assert.equal(Number(afterSweep), 1);
 });
+
+test('RATE_LIMIT_SCOPE=instance: each instance counts on its own, in memory', async () => {
+  const [a, b] = await Promise.all(
+    [0, 1].map(async () => {
+      const svc = await startTestService(['--database-url', db.url, '--rate-limit', '2', '--rate-limit-window-seconds', '60', '--rate-limit-scope', 'instance'], dataDir);
+      services.push(svc);
+      return svc;
+    }),
+  );
+  const token = await a.token(['--user', 'counted.apart@contoso.com']);
+  const statuses = [];
+  for (const svc of [a, a, b, b, a]) statuses.push((await svc.request('GET', '/beta/me/profile/phones', { token })).status);
+  assert.deepEqual(statuses, [200, 200, 200, 200, 429]);
+  const keys = await db.query('select key from rate_limit_hits where expires_at_ms - window_start_ms = 60000');
+  const before = keys.length;
+  assert.equal((await b.request('GET', '/beta/me/profile/phones', { token })).status, 429);
+  assert.equal((await db.query('select key from rate_limit_hits where expires_at_ms - window_start_ms = 60000')).length, before, 'nothing counted in the database');
+});
