@@ -12,15 +12,13 @@
 // The SDK is heavy to import (about a second for the models): it is imported once, here.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { join } from 'node:path';
 import { decodeJwt } from 'jose';
 import { AllowedHostsValidator, BaseBearerTokenAuthenticationProvider, type RequestAdapter } from '@microsoft/kiota-abstractions';
 import { GraphBetaRequestAdapter } from '@microsoft/msgraph-beta-sdk';
 import { BatchRequestContent, PageIterator } from '@microsoft/msgraph-sdk-core';
 import { createItemPhoneCollectionResponseFromDiscriminatorValue, type ItemPhone } from '@microsoft/msgraph-beta-sdk/models/index.js';
 import { errorMappings, profilePhonesClient, type PhonesRequestBuilder, type ProfilePhonesClient } from '../examples/kiota-navigation.ts';
-import { DEV_CERT_FILE, DEV_KEY_FILE } from '../src/tls.ts';
-import { isGuid, startTestService, trustInThisProcess, type TestService } from './support/service.ts';
+import { isGuid, startTestService, type TestService } from './support/service.ts';
 
 /** A Graph client as the fluent package would build it, with a static token. */
 function graphClient(baseUrl: string, token: string): { client: ProfilePhonesClient; adapter: RequestAdapter } {
@@ -68,7 +66,6 @@ describe(`over ${scheme}`, () => {
   const UPN = 'kiota.user@contoso.com';
   before(async () => {
     svc = await startTestService(scheme === 'https' ? ['--tls', 'true'] : []);
-    if (scheme === 'https') trustInThisProcess(svc.ca!);
     assert.ok(svc.url.startsWith(`${scheme}://`));
     token = await svc.token(['--user', UPN]);
     userId = decodeJwt(token).oid as string;
@@ -233,9 +230,7 @@ describe(`over ${scheme}`, () => {
   });
 
   test('throttled (429 with Retry-After): the SDK\'s default RetryHandler waits and recovers', async () => {
-    // Over https it serves svc's certificate (already trusted in this process); see the v3 client's test.
-    const tls = scheme === 'https' ? ['--tls-cert', join(svc.dataDir, DEV_CERT_FILE), '--tls-key', join(svc.dataDir, DEV_KEY_FILE)] : [];
-    const throttled = await startTestService(['--rate-limit', '2', '--rate-limit-window-seconds', '1', ...tls], undefined, svc.ca);
+    const throttled = await startTestService(['--rate-limit', '2', '--rate-limit-window-seconds', '1', ...(scheme === 'https' ? ['--tls', 'true'] : [])]);
     try {
       const t = await throttled.token(['--user', 'kiota.busy@contoso.com']);
       const phones = graphClient(throttled.url, t).client.me.profile.phones;

@@ -2,7 +2,6 @@
 // when this run tests PostgreSQL, its own fresh database), and mints development tokens for it the way
 // `npm run -s token` does.
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { request as httpsRequest } from 'node:https';
 import { tmpdir } from 'node:os';
 import { rootCertificates } from 'node:tls';
 import { join } from 'node:path';
@@ -15,7 +14,10 @@ import { createTestDatabase, TEST_STORE, type TestDatabase } from './postgres.ts
 export interface TestService {
   readonly url: string;
   readonly dataDir: string;
-  /** Over https: the PEM certificate clients must trust (the development certificate, or the tlsCa given). */
+  /**
+   * Over https: the PEM certificate clients must trust (the development certificate, or the tlsCa given). This
+   * process's global fetch, and so the official clients in it, trusts it from the start.
+   */
   readonly ca: string | undefined;
   /** The store this service runs on. */
   readonly store: 'sqlite' | 'postgres';
@@ -92,11 +94,7 @@ export async function startTestService(
         body = JSON.stringify(options.body);
         headers['content-type'] ??= 'application/json';
       }
-      // Global fetch cannot take a CA: over https, node:https trusts the development certificate in DATA_DIR
-      // (or tlsCa, for a service started with its own certificate).
-      const res = running.url.startsWith('https:')
-        ? await httpsFetch(running.url + path, { method, headers, body, ca: service.ca! })
-        : await fetch(running.url + path, { method, headers, body });
+      const res = await fetch(running.url + path, { method, headers, body });
       const text = await res.text();
       let json: unknown;
       try {
@@ -109,6 +107,7 @@ export async function startTestService(
     async restart() {
       await running.stop();
       running = await startService(config);
+      trustServed(); // a restart may have renewed the development certificate
     },
     async stop() {
       try {
@@ -119,6 +118,12 @@ export async function startTestService(
       }
     },
   };
+  /** Over https, this process's fetch (the tests' and the official clients') trusts what the service serves. */
+  const trustServed = () => {
+    const ca = service.ca;
+    if (ca !== undefined && !trusted.includes(ca)) trustInThisProcess(ca);
+  };
+  trustServed();
   return service;
 }
 
@@ -128,35 +133,11 @@ export async function startTestService(
  * Global fetch is Node's bundled undici; undici's own Agent, at the same version, is the documented way to give it
  * a CA (setGlobalDispatcher).
  */
-export function trustInThisProcess(...cas: string[]): void {
+function trustInThisProcess(...cas: string[]): void {
   trusted.push(...cas);
   setGlobalDispatcher(new Agent({ connect: { ca: [...rootCertificates, ...trusted] } }));
 }
 const trusted: string[] = [];
-
-/** A fetch-like https request trusting `ca` (global fetch cannot take a CA without undici). */
-export function httpsFetch(
-  url: string,
-  { method = 'GET', headers = {}, body, ca }: { method?: string; headers?: Record<string, string>; body?: string | Buffer; ca: string | Buffer },
-): Promise<{ status: number; headers: Headers; text(): Promise<string> }> {
-  return new Promise((resolve, reject) => {
-    const req = httpsRequest(url, { method, headers, ca }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('error', reject);
-      res.on('end', () => {
-        const h = new Headers();
-        for (const [name, value] of Object.entries(res.headers)) {
-          for (const v of Array.isArray(value) ? value : value === undefined ? [] : [value]) h.append(name, v);
-        }
-        const text = Buffer.concat(chunks).toString('utf8');
-        resolve({ status: res.statusCode!, headers: h, text: async () => text });
-      });
-    });
-    req.on('error', reject);
-    req.end(body);
-  });
-}
 
 /** `args` less its --database-url and value (storeArgs carries the one in force). */
 function withoutDatabaseUrl(args: string[]): string[] {
