@@ -10,12 +10,12 @@ import type { Store } from './types.ts';
 export function kyselyBackedStore(
   db: Kysely<Database>,
   own: Pick<Store, 'kind' | 'location' | 'isUnavailable'>,
-  options: PhoneStoreOptions = {},
+  options: Pick<PhoneStoreOptions, 'groupCommit'> = {},
 ): Store {
   return {
     ...own,
     users: kyselyUserStore(db),
-    phones: kyselyPhoneStore(db, options),
+    phones: kyselyPhoneStore(db, { ...options, isUnavailable: own.isUnavailable }),
     transfer: kyselyTransfer(db),
     sharedSecret: sharedSecrets(db),
     async ping() {

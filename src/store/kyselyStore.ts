@@ -129,13 +129,15 @@ function groupCommitted(db: Kysely<Database>, isUnavailable: (err: unknown) => b
 }
 
 export interface PhoneStoreOptions {
-  /** Commit concurrent inserts together (see groupCommitted); the function tells an unavailable database's errors. */
-  readonly groupCommit?: { readonly isUnavailable: (err: unknown) => boolean };
+  /** Commit concurrent inserts together (see groupCommitted). */
+  readonly groupCommit?: boolean;
+  /** The store's test for errors that mean "unavailable for now" (Store.isUnavailable); used by group commit. */
+  readonly isUnavailable?: (err: unknown) => boolean;
 }
 
 export function kyselyPhoneStore(db: Kysely<Database>, options: PhoneStoreOptions = {}): PhoneStore {
   const insertRow = options.groupCommit
-    ? groupCommitted(db, options.groupCommit.isUnavailable)
+    ? groupCommitted(db, options.isUnavailable ?? (() => false))
     : async (row: Insertable<PhonesTable>) => void (await db.insertInto('phones').values(row).execute());
   const owned = (owner: ProfileOwner) =>
     db.selectFrom('phones').selectAll().where('tenant_id', '=', owner.tenantId).where('user_id', '=', owner.userId);

@@ -53,7 +53,7 @@ export async function openSqliteStore(options: SqliteOptions): Promise<Store> {
     throw err;
   }
   // Every commit is a sync to disk with synchronous=full: concurrent creates share one (kyselyStore.ts).
-  return kyselyBackedStore(db, { kind: 'sqlite', location, isUnavailable: isSqliteUnavailable }, { groupCommit: { isUnavailable: isSqliteUnavailable } });
+  return kyselyBackedStore(db, { kind: 'sqlite', location, isUnavailable: isSqliteUnavailable }, { groupCommit: true });
 }
 
 /** Another process held the write lock for longer than busy_timeout: worth a retry, not a fault. */
