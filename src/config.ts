@@ -202,24 +202,30 @@ export function loadConfig(args: string[], env: NodeJS.ProcessEnv = process.env)
     allowPositionals: false,
   });
   const raw = (s: Setting): string | undefined => (values[s.flag] as string | undefined) ?? env[s.env] ?? s.default;
-  const get = (key: keyof Config) => raw(SETTINGS.find((s) => s.key === key)!);
+  const setting = (key: keyof Config) => SETTINGS.find((s) => s.key === key)!;
+  const get = (key: keyof Config) => raw(setting(key));
+  /** A setting that is one of two words. */
+  const either = <A extends string, B extends string>(key: keyof Config, a: A, b: B): A | B => {
+    const value = get(key);
+    if (value === a || value === b) return value as A | B;
+    throw new ConfigError(`${setting(key).env} must be ${a} or ${b}, got '${value}'.`);
+  };
+  /** A whole number from min to max (`unit` only words the message). */
+  const integer = (key: keyof Config, min: number, max: number, unit = '') => {
+    const n = Number(get(key));
+    if (!Number.isInteger(n) || n < min || n > max) throw new ConfigError(`${setting(key).env} must be ${min}-${max}${unit}, got '${get(key)}'.`);
+    return n;
+  };
 
   const port = Number(get('port'));
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError(`PORT must be 0-65535, got '${get('port')}'.`);
   const logLevel = get('logLevel')!;
   if (!LOG_LEVELS.includes(logLevel)) throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}.`);
-  const sync = get('sqliteSynchronous');
-  if (sync !== 'full' && sync !== 'normal') throw new ConfigError(`SQLITE_SYNCHRONOUS must be full or normal, got '${sync}'.`);
-  const rateLimitScope = get('rateLimitScope');
-  if (rateLimitScope !== 'shared' && rateLimitScope !== 'instance') throw new ConfigError(`RATE_LIMIT_SCOPE must be shared or instance, got '${rateLimitScope}'.`);
+  const sync = either('sqliteSynchronous', 'full', 'normal');
+  const rateLimitScope = either('rateLimitScope', 'shared', 'instance');
   const databaseUrl = get('databaseUrl') || undefined; // an empty DATABASE_URL= means SQLite, as unset does
   // The URL may carry a password: never echoed.
   if (databaseUrl !== undefined && !/^postgres(ql)?:\/\/\S+$/.test(databaseUrl)) throw new ConfigError('DATABASE_URL must be a postgres:// or postgresql:// URL.');
-  const integer = (key: keyof Config, min: number, max: number) => {
-    const n = Number(get(key));
-    if (!Number.isInteger(n) || n < min || n > max) throw new ConfigError(`${SETTINGS.find((s) => s.key === key)!.env} must be ${min}-${max}, got '${get(key)}'.`);
-    return n;
-  };
   const pgPoolMax = integer('pgPoolMax', 1, 1000);
   const pgConnectTimeoutMs = integer('pgConnectTimeoutMs', 1, 600_000);
   const pgIdleTimeoutMs = integer('pgIdleTimeoutMs', 0, 86_400_000);
@@ -235,8 +241,7 @@ export function loadConfig(args: string[], env: NodeJS.ProcessEnv = process.env)
     }
     if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new ConfigError('PUBLIC_URL must be http or https.');
   }
-  const identity = get('identity');
-  if (identity !== 'development' && identity !== 'entra') throw new ConfigError(`IDENTITY must be development or entra, got '${identity}'.`);
+  const identity = either('identity', 'development', 'entra');
   const list = (key: keyof Config) => (get(key) ?? '').split(',').map((v) => v.trim()).filter(Boolean);
   const entraTenants = list('entraTenants').map((t) => t.toLowerCase());
   const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -247,25 +252,16 @@ export function loadConfig(args: string[], env: NodeJS.ProcessEnv = process.env)
       throw new ConfigError(`ENTRA_TENANTS must be tenant ids (GUIDs) or a lone *, got '${get('entraTenants')}'.`);
     }
   }
-  const whole = (key: keyof Config, max: number, unit = '') => {
-    const n = Number(get(key));
-    if (!Number.isInteger(n) || n < 0 || n > max) {
-      throw new ConfigError(`${SETTINGS.find((s) => s.key === key)!.env} must be 0-${max}${unit}, got '${get(key)}'.`);
-    }
-    return n;
-  };
-  const seconds = (key: keyof Config, max: number) => whole(key, max, ' seconds');
-  const count = (key: keyof Config, max: number) => whole(key, max);
+  const seconds = (key: keyof Config, max: number) => integer(key, 0, max, ' seconds');
+  const count = (key: keyof Config, max: number) => integer(key, 0, max);
   for (const key of ['entraAuthority', 'entraJwksUrl'] as const) {
     const value = get(key);
     if (value !== undefined && !/^https?:\/\/[^\s]+$/.test(value)) {
-      throw new ConfigError(`${SETTINGS.find((s) => s.key === key)!.env} must be an http(s) URL, got '${value}'.`);
+      throw new ConfigError(`${setting(key).env} must be an http(s) URL, got '${value}'.`);
     }
   }
-  const allowDev = get('allowDevIdentityOnNetwork');
-  if (allowDev !== 'true' && allowDev !== 'false') throw new ConfigError(`ALLOW_DEV_IDENTITY_ON_NETWORK must be true or false.`);
-  const tlsFlag = get('tls');
-  if (tlsFlag !== 'true' && tlsFlag !== 'false') throw new ConfigError(`TLS must be true or false, got '${tlsFlag}'.`);
+  const allowDev = either('allowDevIdentityOnNetwork', 'true', 'false');
+  const tlsFlag = either('tls', 'true', 'false');
   const tlsCert = get('tlsCert') || undefined;
   const tlsKey = get('tlsKey') || undefined;
   if ((tlsCert === undefined) !== (tlsKey === undefined)) throw new ConfigError('TLS_CERT and TLS_KEY go together: give both files, or neither (a development certificate).');
