@@ -7,14 +7,17 @@ import { sharedSecrets } from './secrets.ts';
 import { kyselyTransfer } from './transfer.ts';
 import type { Store } from './types.ts';
 
-export function kyselyBackedStore(
-  db: Kysely<Database>,
-  own: Pick<Store, 'kind' | 'location' | 'isUnavailable'>,
-  options: Pick<PhoneStoreOptions, 'groupCommit'> = {},
-): Store {
+/** What differs between the databases, asked here and nowhere else. */
+export interface DialectTraits extends Pick<PhoneStoreOptions, 'groupCommit'> {
+  /** The error a unique key raises when a concurrent writer inserted the same key first. */
+  isUniqueViolation(err: unknown): boolean;
+}
+
+export function kyselyBackedStore(db: Kysely<Database>, own: Pick<Store, 'kind' | 'location' | 'isUnavailable'>, dialect: DialectTraits): Store {
+  const { isUniqueViolation, ...options } = dialect;
   return {
     ...own,
-    users: kyselyUserStore(db),
+    users: kyselyUserStore(db, isUniqueViolation),
     phones: kyselyPhoneStore(db, { ...options, isUnavailable: own.isUnavailable }),
     transfer: kyselyTransfer(db),
     sharedSecret: sharedSecrets(db),

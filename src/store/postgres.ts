@@ -41,6 +41,9 @@ const UNAVAILABLE_SQLSTATES = new Set(['57P01', '57P02', '57P03', '53300', '5701
 const UNAVAILABLE_MESSAGE =
   /^(timeout exceeded when trying to connect|Connection terminated|Client has encountered a connection error|Client was closed and is not queryable|Query read timeout)/;
 
+/** SQLSTATE unique_violation. */
+const UNIQUE_VIOLATION = '23505';
+
 export function isPostgresUnavailable(err: unknown): boolean {
   if (typeof err !== 'object' || err === null) return false;
   if (err instanceof AggregateError && err.errors.some(isPostgresUnavailable)) return true; // every address refused
@@ -98,5 +101,6 @@ export async function openPostgresStore(options: PostgresOptions): Promise<Store
   }
 
   // Throttling counts are shared through the database: instances behind one load balancer enforce one limit.
-  return { ...kyselyBackedStore(db, { kind: 'postgres', location, isUnavailable: isPostgresUnavailable }), rateLimits: postgresRateLimits(db) };
+  return { ...kyselyBackedStore(db, { kind: 'postgres', location, isUnavailable: isPostgresUnavailable }, { isUniqueViolation: (err) => (err as { code?: unknown } | null)?.code === UNIQUE_VIOLATION }),
+    rateLimits: postgresRateLimits(db) };
 }

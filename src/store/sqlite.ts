@@ -53,11 +53,17 @@ export async function openSqliteStore(options: SqliteOptions): Promise<Store> {
     throw err;
   }
   // Every commit is a sync to disk with synchronous=full: concurrent creates share one (kyselyStore.ts).
-  return kyselyBackedStore(db, { kind: 'sqlite', location, isUnavailable: isSqliteUnavailable }, { groupCommit: true });
+  return kyselyBackedStore(db, { kind: 'sqlite', location, isUnavailable: isSqliteUnavailable }, { groupCommit: true, isUniqueViolation: isSqliteUniqueViolation });
 }
 
 /** Another process held the write lock for longer than busy_timeout: worth a retry, not a fault. */
 export function isSqliteUnavailable(err: unknown): boolean {
   const code = (err as { code?: unknown } | null)?.code;
   return typeof code === 'string' && (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED'));
+}
+
+/** better-sqlite3 names the constraint kind in the error code. */
+function isSqliteUniqueViolation(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
 }

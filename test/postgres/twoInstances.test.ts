@@ -122,6 +122,38 @@ test('concurrent creates and updates through both instances lose nothing', { tim
   assert.equal(Number(counted[0]!.n), 2, 'each racing user is in the directory once');
 });
 
+test('20 new users whose first requests arrive at once through both instances: no 5xx, each in the directory once', { timeout: 120_000 }, async () => {
+  // Each round: users neither instance has seen, each sending its first two requests at the same moment, one
+  // to each instance, so both add the same user to the directory at once.
+  const key = await loadOrCreateDevKey(dataDir);
+  const tenantId = tenantIdFor('contoso');
+  for (let round = 0; round < 10; round++) {
+    const upns = Array.from({ length: 20 }, (_, i) => `first.${round}.${i}@contoso.com`);
+    const tokens = await Promise.all(
+      upns.map((upn) =>
+        mintDelegatedToken(key, {
+          tenantId,
+          userId: userIdFor(tenantId, upn),
+          userPrincipalName: upn,
+          displayName: upn,
+          scopes: ['User.ReadWrite'],
+          directoryRoles: [],
+          lifetimeSeconds: 600,
+        }),
+      ),
+    );
+    const answers = await Promise.all(
+      tokens.flatMap((t, i) => [
+        a.request('POST', '/beta/me/profile/phones', { token: t, body: { number: `+1 555 ${i}` } }),
+        b.request(i % 2 ? 'GET' : 'POST', '/beta/me/profile/phones', { token: t, ...(i % 2 ? {} : { body: { number: `+1 556 ${i}` } }) }),
+      ]),
+    );
+    for (const r of answers) assert.ok(r.status === 200 || r.status === 201, `round ${round}: ${r.status} ${r.text}`);
+    const counted = await db.query<{ n: string }>('select count(*) as n from users where upn_key like $1', [`first.${round}.%`]);
+    assert.equal(Number(counted[0]!.n), 20, `round ${round}: each user is in the directory once`);
+  }
+});
+
 /** Every phone of the token's user, following @odata.nextLink from page to page, taking the instances in turn. */
 async function listAll(instances: TestService[], token: string): Promise<any[]> {
   const all: any[] = [];
