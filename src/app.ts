@@ -47,7 +47,9 @@ export function buildApp({ config, store, verifier, logger, skipTokens, tls }: A
     // Segments up to the URL's own limit reach the routes, which answer 404 for ids they don't know.
     routerOptions: { ignoreTrailingSlash: true, caseSensitive: false, maxParamLength: 8192 },
     frameworkErrors,
-    return503OnClosing: true,
+    // While stopping, a request that arrives on an open connection is still answered (with Connection: close),
+    // not refused: its client sent it before it could know (serve.ts).
+    return503OnClosing: false,
     clientErrorHandler,
   });
   // A database that is restarting or unreachable is answered 503 (Retry-After), not 500; the store knows which errors mean that.

@@ -36,6 +36,10 @@ export interface Config {
   /** PEM certificate (chain) and key files; both undefined with TLS means a development certificate in dataDir. */
   readonly tlsCert: string | undefined;
   readonly tlsKey: string | undefined;
+  /** After SIGTERM: how long /health says 503 while requests are still served, before the listener closes. */
+  readonly drainSeconds: number;
+  /** After the first signal: the process exits 1 after this long, whatever is unfinished. */
+  readonly shutdownTimeoutSeconds: number;
 }
 
 interface Setting {
@@ -187,6 +191,20 @@ export const SETTINGS: readonly Setting[] = [
   },
   { key: 'tlsCert', flag: 'tls-cert', env: 'TLS_CERT', default: undefined, help: 'PEM certificate (chain) file for HTTPS; needs TLS_KEY and implies TLS=true.' },
   { key: 'tlsKey', flag: 'tls-key', env: 'TLS_KEY', default: undefined, help: 'PEM private key file for HTTPS; needs TLS_CERT and implies TLS=true.' },
+  {
+    key: 'drainSeconds',
+    flag: 'drain-seconds',
+    env: 'DRAIN_SECONDS',
+    default: '5',
+    help: 'On SIGTERM, /health answers 503 at once while requests are still served this long (for a load balancer to take the instance out), then the listener closes and requests already received are answered (0-3600; SIGINT does not wait).',
+  },
+  {
+    key: 'shutdownTimeoutSeconds',
+    flag: 'shutdown-timeout-seconds',
+    env: 'SHUTDOWN_TIMEOUT_SECONDS',
+    default: '30',
+    help: 'After SIGTERM or SIGINT, exit 1 after this long whatever is unfinished; a second signal exits at once. Must exceed DRAIN_SECONDS (1-3600).',
+  },
 ];
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -272,6 +290,11 @@ export function loadConfig(args: string[], env: NodeJS.ProcessEnv = process.env)
         'Use IDENTITY=entra for a shared server, listen on 127.0.0.1, or set ALLOW_DEV_IDENTITY_ON_NETWORK=true if you accept that risk.',
     );
   }
+  const drainSeconds = seconds('drainSeconds', 3600);
+  const shutdownTimeoutSeconds = integer('shutdownTimeoutSeconds', 1, 3600, ' seconds');
+  if (shutdownTimeoutSeconds <= drainSeconds) {
+    throw new ConfigError(`SHUTDOWN_TIMEOUT_SECONDS (${shutdownTimeoutSeconds}) must exceed DRAIN_SECONDS (${drainSeconds}): the requests received during the drain need time to be answered.`);
+  }
   return {
     host,
     port,
@@ -299,6 +322,8 @@ export function loadConfig(args: string[], env: NodeJS.ProcessEnv = process.env)
     tls: tlsFlag === 'true' || tlsCert !== undefined,
     tlsCert: tlsCert && resolve(tlsCert),
     tlsKey: tlsKey && resolve(tlsKey),
+    drainSeconds,
+    shutdownTimeoutSeconds,
   };
 }
 

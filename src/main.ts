@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 // The command line: serve (default), token, migrate, export, import. Parses and dispatches; no logic of its own.
+import closeWithGrace from 'close-with-grace';
 import { ConfigError, loadConfig, settingsHelp } from './config.ts';
 import { startService } from './serve.ts';
 import { openStore } from './store/open.ts';
@@ -20,6 +21,15 @@ Settings (flag, environment variable; a flag wins):
 ${settingsHelp()}
 `;
 
+/**
+ * close-with-grace also listens for crashes, other signals and the end of the event loop; only SIGTERM and SIGINT
+ * mean "stop" here (a crash keeps crashing loudly; SIGSEGV and its kind cannot run JavaScript safely).
+ */
+const NOT_SHUTDOWN_EVENTS: closeWithGrace.AllEvents[] = [
+  'SIGHUP', 'SIGQUIT', 'SIGILL', 'SIGTRAP', 'SIGABRT', 'SIGBUS', 'SIGFPE', 'SIGSEGV', 'SIGUSR2',
+  'uncaughtException', 'unhandledRejection', 'beforeExit',
+];
+
 async function main(argv: string[]): Promise<number> {
   const [command = 'serve', ...rest] = argv;
   if (rest.includes('--help') || rest.includes('-h') || command === '--help' || command === 'help') {
@@ -28,14 +38,14 @@ async function main(argv: string[]): Promise<number> {
   }
   switch (command) {
     case 'serve': {
-      const service = await startService(loadConfig(rest));
-      const forceExitMs = 10_000;
-      const shutdown = () => {
-        setTimeout(() => process.exit(1), forceExitMs).unref();
-        service.stop().then(() => process.exit(0), () => process.exit(1));
-      };
-      process.once('SIGTERM', shutdown);
-      process.once('SIGINT', shutdown);
+      const config = loadConfig(rest);
+      const service = await startService(config);
+      // SIGTERM is what an orchestrator sends: drain first. SIGINT is a person at a terminal: stop at once.
+      // A second signal, or the timeout, exits 1 whatever is unfinished.
+      closeWithGrace(
+        { delay: config.shutdownTimeoutSeconds * 1000, skip: NOT_SHUTDOWN_EVENTS },
+        ({ signal }) => service.stop({ drain: signal === 'SIGTERM' }),
+      );
       return -1; // keep running
     }
     case 'token':

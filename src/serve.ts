@@ -1,17 +1,22 @@
 // Runs the service: opens the store, loads the token key, listens, and shuts down cleanly
-// (stop accepting, finish in-flight requests, close the store).
+// (health turns 503, drain, stop accepting, answer every request already received, close the store).
 import pino from 'pino';
 import { SkipTokens } from './graph/odata/skipToken.ts';
 import { buildApp } from './app.ts';
 import type { Config } from './config.ts';
+import { trackConnections } from './drain.ts';
 import { verifierFromConfig } from './identity/fromConfig.ts';
 import { openStore } from './store/open.ts';
 import { tlsFromConfig } from './tls.ts';
 
 export interface RunningService {
   readonly url: string;
-  /** Stops accepting, lets in-flight requests finish, closes the store. */
-  stop(): Promise<void>;
+  /**
+   * /health turns 503 at once; with `drain`, requests go on being served for DRAIN_SECONDS; then the listener
+   * closes, every request already received is answered (with Connection: close), idle connections are closed,
+   * and the store is closed.
+   */
+  stop(options?: { drain?: boolean }): Promise<void>;
 }
 
 export async function startService(config: Config): Promise<RunningService> {
@@ -26,6 +31,7 @@ export async function startService(config: Config): Promise<RunningService> {
   const verifier = await verifierFromConfig(config, logger);
   // The $skiptoken key lives in the database: a nextLink made by one instance works on every other, and after a restart.
   const app = buildApp({ config, store, verifier, logger, skipTokens: new SkipTokens(await store.sharedSecret('skiptoken')), tls });
+  const connections = trackConnections(app.http.server, tls !== undefined);
   try {
     await app.http.listen({ host: config.host, port: config.port });
   } catch (err) {
@@ -47,18 +53,17 @@ export async function startService(config: Config): Promise<RunningService> {
   let stopping: Promise<void> | undefined;
   return {
     url,
-    stop() {
+    stop({ drain = false } = {}) {
       stopping ??= (async () => {
         app.setState('stopping');
-        logger.info('stopping: finishing in-flight requests');
-        // A keep-alive connection whose request was in flight when stopping began is idle once answered
-        // (its client may never close it): close such connections as they become idle.
-        const reaper = setInterval(() => app.http.server.closeIdleConnections(), 100);
-        try {
-          await app.http.close();
-        } finally {
-          clearInterval(reaper);
+        if (drain && config.drainSeconds > 0) {
+          logger.info({ drainSeconds: config.drainSeconds }, 'stopping: /health answers 503; still serving while the load balancer drains');
+          await new Promise((r) => setTimeout(r, config.drainSeconds * 1000));
         }
+        logger.info('stopping: no new connections; answering the requests already received');
+        const closed = connections.closeListener();
+        await app.http.close(); // its own close of the listener finds it closed already
+        await closed;
         await store.close();
         logger.info('stopped');
       })();

@@ -10,52 +10,20 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { SETTINGS } from '../src/config.ts';
 import { createTestDatabase, TEST_STORE, type TestDatabase } from './support/postgres.ts';
+import { killLeftovers, startServiceProcess } from './support/process.ts';
 
 const root = new URL('..', import.meta.url).pathname;
 const dataDir = mkdtempSync(join(tmpdir(), 'phones-proc-'));
-const live = new Set<ChildProcess>();
 const database = TEST_STORE === 'postgres' ? await createTestDatabase() : undefined;
 /** The store every process of this file uses (a DATABASE_URL of the caller's shell is never used). */
 const env = { ...process.env, DATABASE_URL: database?.url ?? '' };
 after(async () => {
-  for (const c of live) if (c.exitCode === null) c.kill('SIGKILL'); // a failed test must not leave a server behind
+  killLeftovers(); // a failed test must not leave a server behind
   rmSync(dataDir, { recursive: true, force: true });
   await database?.drop();
 });
 
-interface Proc {
-  child: ChildProcess;
-  url: string;
-  lines: Record<string, unknown>[];
-  exited: Promise<number | null>;
-}
-
-async function startProcess(): Promise<Proc> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', 'serve', '--port', '0', '--data-dir', dataDir], {
-    cwd: root,
-    env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  live.add(child);
-  const lines: Record<string, unknown>[] = [];
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  let buffer = '';
-  const url = await new Promise<string>((resolve, reject) => {
-    child.stdout!.on('data', (chunk: Buffer) => {
-      buffer += chunk.toString();
-      let nl: number;
-      while ((nl = buffer.indexOf('\n')) >= 0) {
-        const line = buffer.slice(0, nl);
-        buffer = buffer.slice(nl + 1);
-        const entry = JSON.parse(line) as Record<string, unknown>; // every stdout line is a JSON log entry
-        lines.push(entry);
-        if (entry.msg === 'listening') resolve(entry.url as string);
-      }
-    });
-    exited.then((code) => reject(new Error(`service exited early with ${code}`)));
-  });
-  return { child, url, lines, exited };
-}
+const startProcess = () => startServiceProcess(['--data-dir', dataDir, '--drain-seconds', '0'], env);
 
 function token(user: string): string {
   const out = spawnSync('npm', ['run', '-s', 'token', '--', '--user', user, '--data-dir', dataDir], { cwd: root, encoding: 'utf8', env });
