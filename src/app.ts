@@ -6,7 +6,7 @@ import type { Config } from './config.ts';
 import type { RateLimitCounter } from './store/rateLimits.ts';
 import { registerBatchRoute } from './graph/batch.ts';
 import { GraphError } from './graph/errors.ts';
-import { clientErrorHandler, frameworkErrors, installGraphConventions, MAX_BODY_BYTES, newRequestId, publicBaseOf, sendJson } from './graph/http.ts';
+import { clientErrorHandler, frameworkErrors, installGraphConventions, MAX_BODY_BYTES, newRequestId, publicBaseOf, refuseConnect, sendJson } from './graph/http.ts';
 import { registerMetadataRoute } from './graph/odata/metadata.ts';
 import type { SkipTokens } from './graph/odata/skipToken.ts';
 import { registerOpenApiRoutes } from './graph/openapi.ts';
@@ -54,6 +54,7 @@ export function buildApp({ config, store, verifier, logger, skipTokens, tls }: A
   });
   // A database that is restarting or unreachable is answered 503 (Retry-After), not 500; the store knows which errors mean that.
   installGraphConventions(http, { isUnavailable: (err) => store.isUnavailable(err) });
+  http.server.on('connect', refuseConnect);
   // Browser apps call Graph across origins with a bearer token (no cookies), so any origin may call,
   // as on Graph. Requests without an Origin header are not CORS and pass untouched.
   void http.register(cors, {

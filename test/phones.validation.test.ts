@@ -892,6 +892,37 @@ test('an oversized Authorization header on a write -> 431, nothing stored; servi
   await assertHealthy();
 });
 
+test('CONNECT -> 400 in Graph\'s envelope, not a closed socket; service still healthy', async () => {
+  const reply = await rawExchange('CONNECT graph.microsoft.com:443 HTTP/1.1\r\nHost: graph.microsoft.com:443\r\n\r\n');
+  assertRawGraphError(reply, 400);
+  assert.equal(JSON.parse(reply.body).error.message, 'CONNECT is not supported: this service is not a proxy.');
+  await assertHealthy();
+});
+
+for (const method of ['FOO', 'BREW', 'get', 'X-CUSTOM']) {
+  test(`a made-up method (${method}) -> 400 in Graph's envelope; service still healthy`, async () => {
+    const reply = await rawExchange(`${method} ${ME} HTTP/1.1\r\nHost: x\r\n\r\n`);
+    assertRawGraphError(reply, 400);
+    assert.equal(JSON.parse(reply.body).error.message, 'The request method is not an HTTP method this service knows.');
+    await assertHealthy();
+  });
+}
+
+for (const method of ['TRACE', 'PROPFIND', 'PURGE', 'QUERY', 'SEARCH', 'LOCK', 'MKCOL', 'UNSUBSCRIBE']) {
+  test(`${method}, an HTTP method the service never serves -> 405 with Allow, nothing stored`, async () => {
+    const before = await listPhones();
+    const body = '{"number":"+1 555 0120"}';
+    const reply = await rawExchange(
+      `${method} ${ME} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${alice}\r\nContent-Type: application/json\r\n` +
+        `Content-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`,
+    );
+    assertRawGraphError(reply, 405);
+    assert.equal(JSON.parse(reply.body).error.code, 'Request_BadRequest');
+    assert.match(reply.head, /^allow: GET, POST\s*$/im);
+    assert.deepEqual(await listPhones(), before);
+  });
+}
+
 test('the seed phone was never changed by any refused write', async () => {
   const seed = await getPhone(seedId);
   assert.equal(seed.displayName, 'Car Phone');

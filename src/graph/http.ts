@@ -2,6 +2,7 @@
 // on every response, the error envelope for every failure (ours, Fastify's and Node's parser's),
 // the JSON body parser, 404 and 405, and the content types Graph answers with.
 import { randomUUID } from 'node:crypto';
+import { METHODS, STATUS_CODES, type IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { GraphError, errorBody, graphErrors } from './errors.ts';
@@ -83,6 +84,9 @@ export function frameworkErrors(err: Error, request: FastifyRequest, reply: Fast
   void sendError(request, reply, toGraphError(err, request) ?? graphErrors.badQuery(err.message));
 }
 
+/** Methods the service's routes take as Fastify defines them (PUT too: answered 405 once its body is read, as before). */
+const HTTP_METHODS_SERVED = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
+
 export interface GraphConventionOptions {
   /**
    * Tells errors that mean "a dependency is down for now" (the database restarting, unreachable, busy):
@@ -93,6 +97,14 @@ export interface GraphConventionOptions {
 }
 
 export function installGraphConventions(app: FastifyInstance, options: GraphConventionOptions = {}): void {
+  // Every method Node's parser knows (WebDAV's, PURGE, QUERY...) is routed, so that methodNotAllowed() answers
+  // 405 with Allow for it on a path the service has; Fastify alone routes only some. Those the service never
+  // serves are routed without a body, so that no Content-Type check comes before the 405. CONNECT never
+  // reaches routing (refuseConnect).
+  for (const method of METHODS) {
+    if (method === 'CONNECT' || HTTP_METHODS_SERVED.has(method)) continue;
+    app.addHttpMethod(method, { overrideExisting: app.supportedMethods.includes(method) });
+  }
   app.addHook('onRequest', async (request, reply) => setRequestIdHeaders(request, reply));
 
   // One line per request, after the answer: cheap, and carries the request-id.
@@ -144,12 +156,10 @@ function decodeSafe(s: string): string {
   }
 }
 
-const ALL_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;
-
-/** Answers 405 with Allow for every method a path does not serve. */
+/** Answers 405 with Allow for every method a path does not serve (OPTIONS is CORS's, see app.ts). */
 export function methodNotAllowed(app: FastifyInstance, url: string, allowed: readonly string[]): void {
   const served = new Set([...allowed, ...(allowed.includes('GET') ? ['HEAD'] : [])]);
-  const others = ALL_METHODS.filter((m) => !served.has(m));
+  const others = app.supportedMethods.filter((m) => !served.has(m));
   app.route({
     method: others,
     url,
@@ -158,24 +168,35 @@ export function methodNotAllowed(app: FastifyInstance, url: string, allowed: rea
 }
 
 /**
- * Node's HTTP parser rejects some requests before Fastify sees them (headers over the size limit,
- * garbage bytes). They still get a Graph error body.
+ * Node's HTTP parser rejects some requests before Fastify sees them (headers over the size limit, a method
+ * that is no HTTP method, garbage bytes). They still get a Graph error body.
  */
 export function clientErrorHandler(err: NodeJS.ErrnoException, socket: Socket): void {
   if (!socket.writable || (err as { code?: string }).code === 'ECONNRESET') {
     socket.destroy();
     return;
   }
-  const tooLarge = err.code === 'HPE_HEADER_OVERFLOW';
-  const status = tooLarge ? 431 : 400;
+  switch (err.code) {
+    case 'HPE_HEADER_OVERFLOW':
+      return answerRaw(socket, new GraphError(431, 'RequestHeaderFieldsTooLarge', 'The request headers are too large.'));
+    case 'HPE_INVALID_METHOD':
+      return answerRaw(socket, graphErrors.badQuery('The request method is not an HTTP method this service knows.'));
+    default:
+      return answerRaw(socket, graphErrors.badQuery('The request is not valid HTTP.'));
+  }
+}
+
+/** CONNECT asks for a tunnel, which Node hands to the server's 'connect' listener instead of routing it. */
+export function refuseConnect(_request: IncomingMessage, socket: Socket): void {
+  answerRaw(socket, graphErrors.badQuery('CONNECT is not supported: this service is not a proxy.'));
+}
+
+/** An error written straight to a socket that never reached Fastify; the connection is closed after it. */
+function answerRaw(socket: Socket, err: GraphError): void {
   const requestId = newRequestId();
-  const body = errorBody(
-    new GraphError(status, tooLarge ? 'RequestHeaderFieldsTooLarge' : 'BadRequest', tooLarge ? 'The request headers are too large.' : 'The request is not valid HTTP.'),
-    requestId,
-    requestId,
-  );
+  const body = errorBody(err, requestId, requestId);
   socket.end(
-    `HTTP/1.1 ${status} ${tooLarge ? 'Request Header Fields Too Large' : 'Bad Request'}\r\n` +
+    `HTTP/1.1 ${err.status} ${STATUS_CODES[err.status]}\r\n` +
       `content-type: ${ERROR_JSON}\r\ncontent-length: ${Buffer.byteLength(body)}\r\nrequest-id: ${requestId}\r\n` +
       `client-request-id: ${requestId}\r\nconnection: close\r\n\r\n${body}`,
   );
