@@ -57,15 +57,15 @@ export function readPreconditions(request: FastifyRequest): Preconditions {
 }
 
 const opaque = (version: number) => `"${version}"`;
-const lists = (tags: TagList | undefined, version: number) => tags !== undefined && (tags === '*' || tags.includes(opaque(version)));
+const names = (tags: TagList | undefined, version: number) => tags !== undefined && (tags === '*' || tags.includes(opaque(version)));
 
 /**
  * A read of an entity at `version` (found: a missing entity answers 404 whatever the preconditions, as RFC 9110
  * §13.2.1 says). 'notModified' answers 304; a failed If-Match throws 412.
  */
 export function evaluateRead(pre: Preconditions, version: number, subject: string): 'read' | 'notModified' {
-  if (pre.ifMatch !== undefined && !lists(pre.ifMatch, version)) throw graphErrors.preconditionFailed(ifMatchFailed(subject));
-  return lists(pre.ifNoneMatch, version) ? 'notModified' : 'read';
+  if (pre.ifMatch !== undefined && !names(pre.ifMatch, version)) throw graphErrors.preconditionFailed(ifMatchFailed(subject));
+  return names(pre.ifNoneMatch, version) ? 'notModified' : 'read';
 }
 
 /** Tags are decimal versions; any other tag names no version, so it matches none. */
