@@ -60,7 +60,7 @@ export function buildApp({ config, store, verifier, logger, skipTokens, tls }: A
   void http.register(cors, {
     origin: (origin, cb) => cb(null, origin ? '*' : false),
     methods: ['GET', 'HEAD', 'POST', 'PATCH', 'DELETE'],
-    exposedHeaders: ['request-id', 'client-request-id', 'location', 'retry-after', 'www-authenticate', 'odata-version'],
+    exposedHeaders: ['request-id', 'client-request-id', 'location', 'retry-after', 'www-authenticate', 'odata-version', 'etag'],
     maxAge: 3600,
     strictPreflight: false,
   });

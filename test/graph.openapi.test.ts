@@ -211,6 +211,28 @@ test("the service's real answers conform to the document's schemas", async () =>
   assert.notDeepEqual(check(responseSchema(list, 'get', 400), { error: { message: 'no code' } }), []);
 });
 
+test('conditional requests are described where served: If-Match and If-None-Match, the ETag header, 304 and 412; real answers conform', async () => {
+  const item = doc.paths['/beta/users/{user-id}/profile/phones/{itemPhone-id}'];
+  const names = (o: Schema) => o.parameters.map((p: Schema) => doc.components.parameters[p.$ref.slice(p.$ref.lastIndexOf('/') + 1)].name);
+  assert.deepEqual(names(item.get), ['$select', 'If-Match', 'If-None-Match']);
+  assert.deepEqual(names(item.patch), ['If-Match', 'If-None-Match']);
+  assert.deepEqual(names(item.delete), ['If-Match', 'If-None-Match']);
+  assert.deepEqual(Object.keys(item.get.responses), ['200', '304', '412', '4XX', '5XX']);
+  assert.ok(item.patch.responses['412'] && item.delete.responses['412']);
+  for (const r of [item.get.responses['200'], item.get.responses['304'], item.patch.responses['200'], doc.paths['/beta/me/profile/phones'].post.responses['201']]) {
+    assert.deepEqual(r.headers.ETag, { $ref: '#/components/headers/ETag' });
+  }
+
+  const path = '/beta/me/profile/phones/{itemPhone-id}';
+  const created = await svc.request('POST', '/beta/me/profile/phones', { token, body: { number: '+1 425 555 0412' } });
+  const stale = await svc.request('PATCH', `/beta/me/profile/phones/${created.json.id}`, { token, body: {}, headers: { 'if-match': 'W/"999"' } });
+  assert.equal(stale.status, 412);
+  assertConforms(path, 'patch', stale);
+  const malformed = await svc.request('DELETE', `/beta/me/profile/phones/${created.json.id}`, { token, headers: { 'if-match': 'nope' } });
+  assert.equal(malformed.status, 400);
+  assertConforms(path, 'delete', malformed);
+});
+
 test('GET /beta/docs is a page listing the operations and schemas', async () => {
   const res = await svc.request('GET', '/beta/docs');
   assert.equal(res.status, 200);

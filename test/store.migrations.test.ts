@@ -167,3 +167,58 @@ test('0004_phones_source_types: a database of the previous version keeps every s
     await database?.drop();
   }
 });
+
+test('0006_phones_version: phones of the previous version start at version 1 (their ETag), and count on from there', async () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'phones-migrate-'));
+  const database = TEST_STORE === 'postgres' ? await createTestDatabase() : undefined;
+  const db = new Kysely<any>({
+    dialect: database
+      ? new PostgresDialect({ pool: new pg.Pool({ connectionString: database.url, max: 1 }) })
+      : new SqliteDialect({ database: new BetterSqlite3(join(dataDir, 'graph.sqlite')) }),
+  });
+  let old: TestService | undefined;
+  let destroyed = false;
+  try {
+    const { error } = await new Migrator({ db, provider: { getMigrations: async () => migrations } }).migrateTo('0005_rate_limit_hits');
+    if (error) throw error;
+    const upn = 'unversioned.user@contoso.com';
+    const tenantId = tenantIdFor('contoso');
+    const userId = userIdFor(tenantId, upn);
+    await db
+      .insertInto('users')
+      .values({ tenant_id: tenantId, id: userId, user_principal_name: upn, upn_key: upn, display_name: 'Unversioned', created_date_time: '2026-01-01T00:00:00.000Z' })
+      .execute();
+    await db
+      .insertInto('phones')
+      .values({
+        tenant_id: tenantId,
+        user_id: userId,
+        id: 'before-versions',
+        created_date_time: '2026-01-01T00:00:00.0000000Z',
+        last_modified_date_time: '2026-01-01T00:00:00.0000000Z',
+        allowed_audiences: 16,
+        inference_present: 0,
+        source_present: 0,
+        number: '+1 555 0100',
+      })
+      .execute();
+    await db.destroy();
+    destroyed = true;
+
+    old = await startTestService(['--database-url', database?.url ?? ''], dataDir);
+    assert.deepEqual((await rawQuery(old, 'select version from phones')).map((r) => Number(r.version)), [1]);
+    const token = await old.token(['--user', upn, '--name', 'Unversioned']);
+    const got = await old.request('GET', '/beta/me/profile/phones/before-versions', { token });
+    assert.equal(got.status, 200, got.text);
+    const tag = got.headers.get('etag')!;
+    const patched = await old.request('PATCH', '/beta/me/profile/phones/before-versions', { token, body: { displayName: 'now versioned' }, headers: { 'if-match': tag } });
+    assert.equal(patched.status, 200, patched.text);
+    assert.deepEqual((await rawQuery(old, 'select version from phones')).map((r) => Number(r.version)), [2]);
+    const stale = await old.request('PATCH', '/beta/me/profile/phones/before-versions', { token, body: { displayName: 'stale' }, headers: { 'if-match': tag } });
+    assert.equal(stale.status, 412);
+  } finally {
+    if (!destroyed) await db.destroy().catch(() => undefined);
+    await old?.stop();
+    await database?.drop();
+  }
+});

@@ -77,6 +77,9 @@ test('export: a header line, then every user and phone row as JSON lines; off a 
   assert.equal(full.row.inference_confidence_score, 0.1 + 0.2, 'doubles are exported exactly');
   assert.equal(full.row.created_by_app_name, null);
   assert.equal(full.row.modified_by_app_name, 'Export App');
+  // The version behind the ETag travels too: the full phone was patched once.
+  assert.equal(full.row.version, 2);
+  assert.ok(rows.filter((r) => r.table === 'phones' && r !== full).every((r) => r.row.version === 1));
 });
 
 test('import into an empty store: every answer of the API is the same, the export is byte-identical, importing twice changes nothing', async () => {
@@ -245,6 +248,48 @@ test('an export of the previous version (source_type, one string) imports: "User
     assert.equal(rows['old-tricky'].source_types, JSON.stringify([tricky]));
     assert.equal(rows['old-type-null'].source_types, null);
     assert.ok(!('source_type' in rows['old-user']));
+  } finally {
+    await fresh.stop();
+  }
+});
+
+test('an export made before phones had a version (0006) imports: every phone at version 1, and the ETag follows from there', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'phones-transfer-unversioned-'));
+  copyFileSync(join(source.dataDir, 'dev-issuer-key.json'), join(dir, 'dev-issuer-key.json'));
+  const fresh = await startTestService([], dir);
+  try {
+    const lines = exported(source).trimEnd().split('\n');
+    const header = JSON.parse(lines[0]!);
+    const old = [
+      JSON.stringify({ format: header.format, schema: header.schema.filter((m: string) => m !== '0006_phones_version') }),
+      ...lines.slice(1).map((l) => {
+        const record = JSON.parse(l);
+        if (record.table === 'phones') delete record.row.version;
+        return JSON.stringify(record);
+      }),
+    ];
+    assert.ok(old.slice(1).every((l) => !l.includes('"version"')));
+    const file = join(work, 'unversioned.jsonl');
+    writeFileSync(file, `${old.join('\n')}\n`);
+    const out = npm(fresh, 'import', [file]);
+    assert.equal(out.status, 0, out.stderr);
+
+    const rows = exported(fresh).trimEnd().split('\n').slice(1).map((l) => JSON.parse(l)).filter((r) => r.table === 'phones');
+    assert.equal(rows.length, 16);
+    assert.ok(rows.every((r) => r.row.version === 1));
+    const [alice] = tokens;
+    const one = (await fresh.request('GET', '/beta/me/profile/phones', { token: alice! })).json.value[0];
+    const got = await fresh.request('GET', `/beta/me/profile/phones/${one.id}`, { token: alice! });
+    const patched = await fresh.request('PATCH', `/beta/me/profile/phones/${one.id}`, { token: alice!, body: {}, headers: { 'if-match': got.headers.get('etag')! } });
+    assert.equal(patched.status, 200, patched.text);
+    assert.notEqual(patched.headers.get('etag'), got.headers.get('etag'));
+
+    // Without the upgrade the row would be refused: a file of the current schema must name the column.
+    const current = [lines[0]!, ...old.slice(1)];
+    writeFileSync(file, `${current.join('\n')}\n`);
+    const refused = npm(fresh, 'import', [file]);
+    assert.equal(refused.status, 2);
+    assert.match(refused.stderr, /phones\.version is missing\.$/m);
   } finally {
     await fresh.stop();
   }

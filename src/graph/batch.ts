@@ -30,6 +30,7 @@ const DROPPED_INNER_HEADERS = new Set(['authorization', 'host', 'content-length'
 const RESPONSE_HEADERS: ReadonlyArray<readonly [string, string]> = [
   ['content-type', 'Content-Type'],
   ['location', 'Location'],
+  ['etag', 'ETag'],
   ['odata-version', 'OData-Version'],
   ['retry-after', 'Retry-After'],
   ['www-authenticate', 'WWW-Authenticate'],

@@ -61,6 +61,10 @@ export const graphErrors = {
   bodyRead: (message: string) => new GraphError(400, 'RequestBodyRead', message),
   invalidRequest: (message: string) => new GraphError(400, 'invalidRequest', message),
   badQuery: (message: string) => new GraphError(400, 'BadRequest', message),
+  badPrecondition: (header: string) =>
+    new GraphError(400, 'BadRequest', `The ${header} header is not valid: it must be '*' or a comma-separated list of entity tags such as W/"1" or "1".`),
+  // Graph's documented code for 412 ("usually an eTag mismatch", concepts/errors.md).
+  preconditionFailed: (message: string) => new GraphError(412, 'resourceModified', message),
   unsupportedMediaType: (got: string | undefined) =>
     new GraphError(
       415,

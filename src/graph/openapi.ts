@@ -196,12 +196,26 @@ export function buildOpenApi(model: EdmModel, options: { version?: string } = {}
     expand: q('$expand', { type: 'array', uniqueItems: true, items: { type: 'string' } }, 'Expand related entities: phones, or phones($select=...).', { style: 'form', explode: false }),
     userId: { name: 'user-id', in: 'path', required: true, description: 'The id or userPrincipalName of the user.', schema: { type: 'string' } },
     itemPhoneId: { name: 'itemPhone-id', in: 'path', required: true, description: 'The id of the itemPhone.', schema: { type: 'string' } },
+    ifMatch: {
+      name: 'If-Match',
+      in: 'header',
+      description: "Only if the item's ETag is one of these ('*': any); otherwise 412. W/ is ignored when comparing.",
+      schema: { type: 'string' },
+    },
+    ifNoneMatch: {
+      name: 'If-None-Match',
+      in: 'header',
+      description: "Only if the item's ETag is none of these ('*': any); otherwise 304 on GET, 412 on a write.",
+      schema: { type: 'string' },
+    },
   };
   const param = (name: string): Schema => ({ $ref: `#/components/parameters/${name}` });
 
   // ---- responses and operations ----
   const json = (schema: Schema) => ({ 'application/json': { schema } });
   const errors = { '4XX': { $ref: '#/components/responses/error' }, '5XX': { $ref: '#/components/responses/error' } };
+  const etag = { ETag: { $ref: '#/components/headers/ETag' } };
+  const preconditionFailed = { 412: { $ref: '#/components/responses/preconditionFailed' } };
   const anonymous = { security: [] as unknown[] };
   const phoneBody = { required: true, description: 'An itemPhone (read-only properties and annotations are ignored).', content: json(ref('microsoft.graph.itemPhone')) };
   const op = (operationId: string, tag: string, summary: string, rest: Schema): Schema => ({ tags: [tag], summary, operationId, ...rest });
@@ -230,7 +244,7 @@ export function buildOpenApi(model: EdmModel, options: { version?: string } = {}
         responses: {
           201: {
             description: 'The created phone.',
-            headers: { Location: { description: 'The phone, under /beta/users/{id}.', schema: { type: 'string' } } },
+            headers: { Location: { description: 'The phone, under /beta/users/{id}.', schema: { type: 'string' } }, ...etag },
             content: json(ref('microsoft.graph.itemPhone')),
           },
           ...errors,
@@ -240,15 +254,22 @@ export function buildOpenApi(model: EdmModel, options: { version?: string } = {}
     paths[`${root}/profile/phones/{itemPhone-id}`] = {
       parameters: [...pathParams, param('itemPhoneId')],
       get: op(`${prefix}.profile.GetPhones`, tag, 'Get a phone', {
-        parameters: [param('select')],
-        responses: { 200: { description: 'The phone.', content: json(ref('microsoft.graph.itemPhone')) }, ...errors },
+        parameters: ['select', 'ifMatch', 'ifNoneMatch'].map(param),
+        responses: {
+          200: { description: 'The phone.', headers: etag, content: json(ref('microsoft.graph.itemPhone')) },
+          304: { description: 'Not modified: If-None-Match names the current ETag (or is *). No body.', headers: etag },
+          ...preconditionFailed,
+          ...errors,
+        },
       }),
       patch: op(`${prefix}.profile.UpdatePhones`, tag, 'Update a phone', {
+        parameters: ['ifMatch', 'ifNoneMatch'].map(param),
         requestBody: { ...phoneBody, description: 'Only the properties to change.' },
-        responses: { 200: { description: 'The updated phone.', content: json(ref('microsoft.graph.itemPhone')) }, ...errors },
+        responses: { 200: { description: 'The updated phone.', headers: etag, content: json(ref('microsoft.graph.itemPhone')) }, ...preconditionFailed, ...errors },
       }),
       delete: op(`${prefix}.profile.DeletePhones`, tag, 'Delete a phone', {
-        responses: { 204: { description: 'Deleted.' }, ...errors },
+        parameters: ['ifMatch', 'ifNoneMatch'].map(param),
+        responses: { 204: { description: 'Deleted.' }, ...preconditionFailed, ...errors },
       }),
     };
     paths[`${root}/profile/phones/$count`] = {
@@ -323,7 +344,13 @@ export function buildOpenApi(model: EdmModel, options: { version?: string } = {}
     components: {
       schemas,
       parameters,
-      responses: { error: { description: 'error', content: json(ref(ERROR_NAME)) } },
+      responses: {
+        error: { description: 'error', content: json(ref(ERROR_NAME)) },
+        preconditionFailed: { description: 'If-Match or If-None-Match does not hold (resourceModified); nothing was changed.', content: json(ref(ERROR_NAME)) },
+      },
+      headers: {
+        ETag: { description: 'The weak entity tag of the item, W/"<version>": it changes on every update.', schema: { type: 'string' } },
+      },
       securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'An access token (Entra ID, or the development issuer).' } },
     },
   };

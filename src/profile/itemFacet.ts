@@ -123,6 +123,11 @@ export interface ItemFacetManaged {
   createdBy: IdentitySet;
   lastModifiedDateTime: string;
   lastModifiedBy: IdentitySet;
+  /**
+   * 1 when created, one more on every update. Not a Graph property (never on the wire): the entity tag is made
+   * from it (graph/preconditions.ts), and conditional writes compare it.
+   */
+  version: number;
 }
 
 export type ItemFacet = ItemFacetManaged & ItemFacetSettable;

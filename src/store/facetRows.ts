@@ -80,6 +80,7 @@ export function facetColumns(owner: { tenantId: string; userId: string }, f: Ite
     ...identitySetColumns('created_by', f.createdBy),
     ...modificationColumns(f.lastModifiedDateTime, f.lastModifiedBy),
     ...(facetSettableColumns(f) as SettableColumns),
+    version: f.version,
   };
 }
 
@@ -94,6 +95,7 @@ export function facetFromRow(row: FacetColumns): ItemFacet {
     createdBy: identitySetFromRow(row, 'created_by'),
     lastModifiedDateTime: row.last_modified_date_time,
     lastModifiedBy: identitySetFromRow(row, 'modified_by'),
+    version: row.version,
     isSearchable: bool(row.is_searchable),
     source: row.source_present ? { type: row.source_types === null ? null : (JSON.parse(row.source_types) as (string | null)[]) } : null,
   };

@@ -1,10 +1,11 @@
 // The store written once against Kysely's query builder, so each database only has to supply a dialect.
-import type { Insertable, Kysely, Selectable } from 'kysely';
+import { sql, type ExpressionBuilder, type Insertable, type Kysely, type Selectable } from 'kysely';
+import type { VersionCondition } from '../graph/preconditions.ts';
 import { PHONE_TYPES, type ItemPhone, type ItemPhoneSettable } from '../profile/phones/schema.ts';
 import { facetColumns, facetFromRow, facetSettableColumns, modificationColumns } from './facetRows.ts';
 import type { Database, PhonesTable } from './schema.ts';
 import { afterSql, facetColumnMap, filterSql, orderBySql, sortKeys, type ColumnMap } from './querySql.ts';
-import type { DirectoryUser, Modification, PhoneStore, ProfileOwner, UserStore } from './types.ts';
+import type { DirectoryUser, Modification, NotWritten, PhoneStore, ProfileOwner, UserStore } from './types.ts';
 
 /**
  * Keys from a request (a path segment) may hold what no stored key can: NUL, which the API refuses and
@@ -143,6 +144,15 @@ function groupCommitted(db: Kysely<Database>, isUnavailable: (err: unknown) => b
     });
 }
 
+/** The condition on the stored version as SQL (true when there is none). */
+function versionMeets(eb: ExpressionBuilder<Database, 'phones'>, condition: VersionCondition | undefined) {
+  const parts = [];
+  // `in ()` is not SQL: an empty list allows no version.
+  if (condition?.oneOf) parts.push(condition.oneOf.length > 0 ? eb('version', 'in', condition.oneOf) : sql<boolean>`1 = 0`);
+  if (condition?.noneOf?.length) parts.push(eb('version', 'not in', condition.noneOf));
+  return eb.and(parts);
+}
+
 export interface PhoneStoreOptions {
   /** Commit concurrent inserts together (see groupCommitted). */
   readonly groupCommit?: boolean;
@@ -156,6 +166,15 @@ export function kyselyPhoneStore(db: Kysely<Database>, options: PhoneStoreOption
     : async (row: Insertable<PhonesTable>) => void (await db.insertInto('phones').values(row).execute());
   const owned = (owner: ProfileOwner) =>
     db.selectFrom('phones').selectAll().where('tenant_id', '=', owner.tenantId).where('user_id', '=', owner.userId);
+  /**
+   * After a write matched no row: was there no such phone, or was its version excluded? Read after the write, so it
+   * answers for a moment just after it (a phone deleted in between is 'notFound'); either way nothing was written.
+   */
+  async function whyNotWritten(owner: ProfileOwner, id: string, condition: VersionCondition | undefined): Promise<NotWritten> {
+    if (!condition) return 'notFound';
+    const row = await owned(owner).clearSelect().select('id').where('id', '=', id).executeTakeFirst();
+    return row ? 'versionMismatch' : 'notFound';
+  }
   return {
     async list(owner, q) {
       const keys = sortKeys(phoneColumns, q.orderBy);
@@ -184,27 +203,29 @@ export function kyselyPhoneStore(db: Kysely<Database>, options: PhoneStoreOption
     async insert(owner, phone) {
       await insertRow({ ...facetColumns(owner, phone), display_name: phone.displayName, type: phone.type, number: phone.number });
     },
-    async update(owner: ProfileOwner, id: string, changes: Partial<ItemPhoneSettable>, m: Modification) {
-      if (!matchable(id)) return undefined;
+    async update(owner: ProfileOwner, id: string, changes: Partial<ItemPhoneSettable>, m: Modification, condition?: VersionCondition) {
+      if (!matchable(id)) return 'notFound';
       const row = await db
         .updateTable('phones')
-        .set({ ...phoneSettableColumns(changes), ...modificationColumns(m.at, m.by) })
+        .set((eb) => ({ ...phoneSettableColumns(changes), ...modificationColumns(m.at, m.by), version: eb('version', '+', 1) }))
         .where('tenant_id', '=', owner.tenantId)
         .where('user_id', '=', owner.userId)
         .where('id', '=', id)
+        .where((eb) => versionMeets(eb, condition))
         .returningAll()
         .executeTakeFirst();
-      return row && phoneFromRow(row);
+      return row ? phoneFromRow(row) : whyNotWritten(owner, id, condition);
     },
-    async delete(owner, id) {
-      if (!matchable(id)) return false;
+    async delete(owner, id, condition) {
+      if (!matchable(id)) return 'notFound';
       const result = await db
         .deleteFrom('phones')
         .where('tenant_id', '=', owner.tenantId)
         .where('user_id', '=', owner.userId)
         .where('id', '=', id)
+        .where((eb) => versionMeets(eb, condition))
         .executeTakeFirst();
-      return result.numDeletedRows > 0n;
+      return result.numDeletedRows > 0n ? true : whyNotWritten(owner, id, condition);
     },
   };
 }

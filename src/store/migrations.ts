@@ -130,6 +130,13 @@ export const migrations: Record<string, Migration> = {
       await db.schema.createIndex('rate_limit_hits_expiry').on('rate_limit_hits').column('expires_at_ms').execute();
     },
   },
+  // Entity tags (ETag, If-Match): each phone counts its writes, so a conditional write can name the version it read in
+  // its own WHERE clause and two writers holding the same tag cannot both succeed. Existing rows start at 1.
+  '0006_phones_version': {
+    async up(db: Kysely<any>) {
+      await db.schema.alterTable('phones').addColumn('version', 'integer', (c) => c.notNull().defaultTo(1)).execute();
+    },
+  },
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

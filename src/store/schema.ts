@@ -38,6 +38,8 @@ export interface FacetColumns {
   source_present: number;
   /** source.type, a collection of strings (items may be null), as JSON array text; null when it is null. */
   source_types: string | null;
+  /** Writes so far, from 1: the entity tag's source (ItemFacetManaged.version). */
+  version: number;
 }
 
 export interface PhonesTable extends FacetColumns {

@@ -85,6 +85,10 @@ const ROW_UPGRADES: Record<string, (table: Table, row: Row) => void> = {
     delete row.source_type;
     row.source_types = single === null ? null : JSON.stringify([single]);
   },
+  // Rows written before phones were versioned are at their first version, as the migration leaves them.
+  '0006_phones_version': (table, row) => {
+    if (table === 'phones' && !('version' in row)) row.version = 1;
+  },
 };
 
 /** The reads of an export, on `db` (inside TransferStore.snapshot, its transaction). */

@@ -3,6 +3,7 @@
 import type { ItemPhone, ItemPhoneSettable } from '../profile/phones/schema.ts';
 import type { IdentitySet } from '../profile/itemFacet.ts';
 import type { FilterExpr, LiteralValue, OrderByItem } from '../graph/odata/ast.ts';
+import type { VersionCondition } from '../graph/preconditions.ts';
 import type { RateLimitCounter } from './rateLimits.ts';
 
 /** Whose profile a row belongs to. Every read and write is scoped by both parts. */
@@ -48,16 +49,23 @@ export interface PhoneStore {
   count(owner: ProfileOwner, filter?: FilterExpr): Promise<number>;
   get(owner: ProfileOwner, id: string): Promise<ItemPhone | undefined>;
   insert(owner: ProfileOwner, phone: ItemPhone): Promise<void>;
-  /** Applies the changes; undefined when the owner has no such phone. */
+  /**
+   * Applies the changes and counts one more version, only if the stored version meets `condition` (checked in the
+   * same statement): the phone as written, or why nothing was.
+   */
   update(
     owner: ProfileOwner,
     id: string,
     changes: Partial<ItemPhoneSettable>,
     modification: Modification,
-  ): Promise<ItemPhone | undefined>;
-  /** false when the owner has no such phone. */
-  delete(owner: ProfileOwner, id: string): Promise<boolean>;
+    condition?: VersionCondition,
+  ): Promise<ItemPhone | NotWritten>;
+  /** Deletes the phone only if its version meets `condition` (checked in the same statement). */
+  delete(owner: ProfileOwner, id: string, condition?: VersionCondition): Promise<true | NotWritten>;
 }
+
+/** Why a write did nothing: the owner has no such item, or its stored version is one the condition excludes. */
+export type NotWritten = 'notFound' | 'versionMismatch';
 
 /** One row of one table, as export writes it and import reads it: every stored column, by its name. */
 export interface TransferRecord {

@@ -25,8 +25,8 @@ export function exported(svc: TestService): string {
 }
 
 /**
- * Every page of a user's list and each phone on it, as answered, with the service's own host taken out,
- * and the signature of each $skiptoken: each database signs with its own key (a copy makes its own).
+ * Every page of a user's list and each phone on it (with its ETag), as answered, with the service's own host taken
+ * out, and the signature of each $skiptoken: each database signs with its own key (a copy makes its own).
  * The position a token carries must be the same.
  */
 export async function answers(svc: TestService, token: string): Promise<string[]> {
@@ -40,7 +40,7 @@ export async function answers(svc: TestService, token: string): Promise<string[]
     for (const p of res.json.value) {
       const one = await svc.request('GET', `/beta/me/profile/phones/${encodeURIComponent(p.id)}`, { token });
       assert.equal(one.status, 200, one.text);
-      pages.push(comparable(one.text));
+      pages.push(`ETag: ${one.headers.get('etag')}\n${comparable(one.text)}`);
     }
     path = res.json['@odata.nextLink']?.slice(svc.url.length);
   }

@@ -25,6 +25,7 @@ export function newPhone(body: unknown, actor: IdentitySet): ItemPhone {
     createdBy: actor,
     lastModifiedDateTime: now,
     lastModifiedBy: actor,
+    version: 1,
     isSearchable: v.isSearchable ?? null,
     source: v.source ?? null,
     displayName: v.displayName ?? null,
