@@ -10,7 +10,7 @@ import type { Store } from './types.ts';
 export function kyselyBackedStore(
   db: Kysely<Database>,
   own: Pick<Store, 'kind' | 'location' | 'isUnavailable'>,
-  options: Pick<PhoneStoreOptions, 'groupCommit'> = {},
+  options: Pick<PhoneStoreOptions, 'groupCommit' | 'onGroupCommit'> = {},
 ): Store {
   return {
     ...own,
