@@ -36,6 +36,10 @@ export interface Config {
   /** PEM certificate (chain) and key files; both undefined with TLS means a development certificate in dataDir. */
   readonly tlsCert: string | undefined;
   readonly tlsKey: string | undefined;
+  /** on: GET /metrics (Prometheus text) is served; off: it is not (404). */
+  readonly metrics: 'on' | 'off';
+  /** Serve /metrics on this port of HOST instead of the API's; undefined: on the API's listener. */
+  readonly metricsPort: number | undefined;
 }
 
 interface Setting {
@@ -187,6 +191,20 @@ export const SETTINGS: readonly Setting[] = [
   },
   { key: 'tlsCert', flag: 'tls-cert', env: 'TLS_CERT', default: undefined, help: 'PEM certificate (chain) file for HTTPS; needs TLS_KEY and implies TLS=true.' },
   { key: 'tlsKey', flag: 'tls-key', env: 'TLS_KEY', default: undefined, help: 'PEM private key file for HTTPS; needs TLS_CERT and implies TLS=true.' },
+  {
+    key: 'metrics',
+    flag: 'metrics',
+    env: 'METRICS',
+    default: 'on',
+    help: 'on: GET /metrics answers in Prometheus text format, without a token (request counts and latency, throttling, store errors, pool use, process memory). off: /metrics is 404.',
+  },
+  {
+    key: 'metricsPort',
+    flag: 'metrics-port',
+    env: 'METRICS_PORT',
+    default: undefined,
+    help: "Serve /metrics on this port of HOST (same scheme as the API) instead of on PORT, where it is then 404; needs METRICS=on. Default: on the API's port.",
+  },
 ];
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -265,6 +283,11 @@ export function loadConfig(args: string[], env: NodeJS.ProcessEnv = process.env)
   const tlsCert = get('tlsCert') || undefined;
   const tlsKey = get('tlsKey') || undefined;
   if ((tlsCert === undefined) !== (tlsKey === undefined)) throw new ConfigError('TLS_CERT and TLS_KEY go together: give both files, or neither (a development certificate).');
+  const metrics = either('metrics', 'on', 'off');
+  const metricsPort = get('metricsPort') || undefined; // an empty METRICS_PORT= means the API's port, as unset does
+  if (metricsPort !== undefined && metrics === 'off') throw new ConfigError('METRICS_PORT serves /metrics on a port of its own: it needs METRICS=on.');
+  const metricsPortNumber = metricsPort === undefined ? undefined : integer('metricsPort', 0, 65535);
+  if (metricsPortNumber !== undefined && metricsPortNumber !== 0 && metricsPortNumber === port) throw new ConfigError(`METRICS_PORT must differ from PORT (${port}): leave it unset to serve /metrics on PORT.`);
   const host = get('host')!;
   if (identity === 'development' && allowDev !== 'true' && !isLoopback(host)) {
     throw new ConfigError(
@@ -299,6 +322,8 @@ export function loadConfig(args: string[], env: NodeJS.ProcessEnv = process.env)
     tls: tlsFlag === 'true' || tlsCert !== undefined,
     tlsCert: tlsCert && resolve(tlsCert),
     tlsKey: tlsKey && resolve(tlsKey),
+    metrics,
+    metricsPort: metricsPortNumber,
   };
 }
 
