@@ -6,7 +6,7 @@ import type { Store } from '../store/types.ts';
 import type { ServiceMetrics } from './registry.ts';
 
 /**
- * The route pattern (/beta/me/profile/phones/:id), never the URL: one series per route, however many ids and query
+ * The route pattern (/beta/me/profile/phones/:phoneId), never the URL: one series per route, however many ids and query
  * strings callers send. Whatever no route matched is one series too.
  */
 export const routeOf = (request: FastifyRequest): string => request.routeOptions.url ?? 'unmatched';
