@@ -12,6 +12,8 @@ import type { SkipTokens } from './graph/odata/skipToken.ts';
 import { registerOpenApiRoutes } from './graph/openapi.ts';
 import { Directory } from './identity/directory.ts';
 import type { TokenVerifier } from './identity/principal.ts';
+import type { ServiceMetrics } from './metrics/registry.ts';
+import { installMetrics, routeOf } from './metrics/routes.ts';
 import { installProfileAccess, profileAccessResolver } from './profile/access.ts';
 import { registerPhoneRoutes } from './profile/phones/routes.ts';
 import { phonesEdmModel } from './profile/phones/schema.ts';
@@ -26,18 +28,22 @@ export interface AppParts {
   skipTokens: SkipTokens;
   /** Certificate and key: the listener serves HTTPS. */
   tls?: { cert: string | Buffer; key: string | Buffer };
+  /** Given (METRICS=on): requests are counted and /metrics serves the counts. */
+  metrics?: ServiceMetrics;
 }
 
 export type Lifecycle = 'starting' | 'ready' | 'stopping';
 
 export interface App {
   readonly http: FastifyInstance;
+  /** The listener of its own that serves /metrics with METRICS_PORT (closed with `http`). */
+  readonly metricsHttp?: FastifyInstance;
   setState(state: Lifecycle): void;
 }
 
-export function buildApp({ config, store, verifier, logger, skipTokens, tls }: AppParts): App {
+export function buildApp({ config, store, verifier, logger, skipTokens, tls, metrics }: AppParts): App {
   let state: Lifecycle = 'starting';
-  const http = Fastify({
+  const listener = () => Fastify({
     ...(tls ? { https: { cert: tls.cert, key: tls.key } } : {}),
     loggerInstance: logger,
     genReqId: newRequestId,
@@ -52,9 +58,13 @@ export function buildApp({ config, store, verifier, logger, skipTokens, tls }: A
     return503OnClosing: false,
     clientErrorHandler,
   });
+  const http = listener();
   // A database that is restarting or unreachable is answered 503 (Retry-After), not 500; the store knows which errors mean that.
   installGraphConventions(http, { isUnavailable: (err) => store.isUnavailable(err) });
   http.server.on('connect', refuseConnect);
+  // Every answer is counted and timed; /metrics is served here, or with METRICS_PORT on a listener of its own.
+  const metricsHttp = metrics && config.metricsPort !== undefined ? listener() : undefined;
+  if (metrics) installMetrics(http, metrics, { store, ownListener: metricsHttp });
   // Browser apps call Graph across origins with a bearer token (no cookies), so any origin may call,
   // as on Graph. Requests without an Origin header are not CORS and pass untouched.
   void http.register(cors, {
@@ -89,6 +99,7 @@ export function buildApp({ config, store, verifier, logger, skipTokens, tls }: A
       // instances. Otherwise (or on SQLite, one instance) the plugin counts in memory.
       ...(store.rateLimits && config.rateLimitScope === 'shared' ? { store: sharedRateLimitStore(store.rateLimits) } : {}),
       allowList: (request) => request.url === '/health',
+      onExceeded: (request) => metrics?.throttled(routeOf(request), request.method),
       errorResponseBuilder: (_request, context) =>
         new GraphError(429, 'TooManyRequests', `Too many requests: at most ${context.max} every ${config.rateLimitWindowSeconds} s. Retry after ${context.after}.`, {
           'retry-after': String(Math.max(1, Math.ceil(context.ttl / 1000))),
@@ -111,6 +122,7 @@ export function buildApp({ config, store, verifier, logger, skipTokens, tls }: A
 
   return {
     http,
+    metricsHttp,
     setState: (s) => {
       state = s;
     },

@@ -40,6 +40,10 @@ export interface Config {
   readonly drainSeconds: number;
   /** After the first signal: the process exits 1 after this long, whatever is unfinished. */
   readonly shutdownTimeoutSeconds: number;
+  /** on: GET /metrics (Prometheus text) is served; off: it is not (404). */
+  readonly metrics: 'on' | 'off';
+  /** Serve /metrics on this port of HOST instead of the API's; undefined: on the API's listener. */
+  readonly metricsPort: number | undefined;
 }
 
 interface Setting {
@@ -205,6 +209,20 @@ export const SETTINGS: readonly Setting[] = [
     default: '30',
     help: 'After SIGTERM or SIGINT, exit 1 after this long whatever is unfinished; a second signal exits at once. Must exceed DRAIN_SECONDS (1-3600).',
   },
+  {
+    key: 'metrics',
+    flag: 'metrics',
+    env: 'METRICS',
+    default: 'on',
+    help: 'on: GET /metrics answers in Prometheus text format, without a token (request counts and latency, throttling, store errors, pool use, process memory). off: /metrics is 404.',
+  },
+  {
+    key: 'metricsPort',
+    flag: 'metrics-port',
+    env: 'METRICS_PORT',
+    default: undefined,
+    help: "Serve /metrics on this port of HOST (same scheme as the API) instead of on PORT, where it is then 404; needs METRICS=on. Default: on the API's port.",
+  },
 ];
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -283,6 +301,11 @@ export function loadConfig(args: string[], env: NodeJS.ProcessEnv = process.env)
   const tlsCert = get('tlsCert') || undefined;
   const tlsKey = get('tlsKey') || undefined;
   if ((tlsCert === undefined) !== (tlsKey === undefined)) throw new ConfigError('TLS_CERT and TLS_KEY go together: give both files, or neither (a development certificate).');
+  const metrics = either('metrics', 'on', 'off');
+  const metricsPort = get('metricsPort') || undefined; // an empty METRICS_PORT= means the API's port, as unset does
+  if (metricsPort !== undefined && metrics === 'off') throw new ConfigError('METRICS_PORT serves /metrics on a port of its own: it needs METRICS=on.');
+  const metricsPortNumber = metricsPort === undefined ? undefined : integer('metricsPort', 0, 65535);
+  if (metricsPortNumber !== undefined && metricsPortNumber !== 0 && metricsPortNumber === port) throw new ConfigError(`METRICS_PORT must differ from PORT (${port}): leave it unset to serve /metrics on PORT.`);
   const host = get('host')!;
   if (identity === 'development' && allowDev !== 'true' && !isLoopback(host)) {
     throw new ConfigError(
@@ -324,6 +347,8 @@ export function loadConfig(args: string[], env: NodeJS.ProcessEnv = process.env)
     tlsKey: tlsKey && resolve(tlsKey),
     drainSeconds,
     shutdownTimeoutSeconds,
+    metrics,
+    metricsPort: metricsPortNumber,
   };
 }
 

@@ -6,11 +6,14 @@ import { buildApp } from './app.ts';
 import type { Config } from './config.ts';
 import { trackConnections } from './drain.ts';
 import { verifierFromConfig } from './identity/fromConfig.ts';
+import { ServiceMetrics } from './metrics/registry.ts';
 import { openStore } from './store/open.ts';
 import { tlsFromConfig } from './tls.ts';
 
 export interface RunningService {
   readonly url: string;
+  /** Where /metrics is served when it has a listener of its own (METRICS_PORT). */
+  readonly metricsUrl: string | undefined;
   /**
    * /health turns 503 at once; with `drain`, requests go on being served for DRAIN_SECONDS; then the listener
    * closes, every request already received is answered (with Connection: close), idle connections are closed,
@@ -27,16 +30,29 @@ export async function startService(config: Config): Promise<RunningService> {
   });
   // Read (or created) before the store opens: a bad certificate stops start-up without touching the database.
   const tls = await tlsFromConfig(config);
-  const store = await openStore(config, { onWaiting: (message) => logger.warn(message) });
+  // Made before the store opens: the store reports its group commits and failures to it.
+  const metrics = config.metrics === 'on' ? new ServiceMetrics() : undefined;
+  const store = await openStore(config, { onWaiting: (message) => logger.warn(message), ...metrics?.storeEvents });
   const verifier = await verifierFromConfig(config, logger);
   // The $skiptoken key lives in the database: a nextLink made by one instance works on every other, and after a restart.
-  const app = buildApp({ config, store, verifier, logger, skipTokens: new SkipTokens(await store.sharedSecret('skiptoken')), tls });
+  const app = buildApp({ config, store, verifier, logger, skipTokens: new SkipTokens(await store.sharedSecret('skiptoken')), tls, metrics });
   const connections = trackConnections(app.http.server, tls !== undefined);
   try {
     await app.http.listen({ host: config.host, port: config.port });
   } catch (err) {
     await store.close();
     throw err;
+  }
+  let metricsUrl: string | undefined;
+  if (app.metricsHttp) {
+    try {
+      metricsUrl = await app.metricsHttp.listen({ host: config.host, port: config.metricsPort });
+    } catch (err) {
+      await app.http.close();
+      await store.close();
+      throw err;
+    }
+    logger.info({ url: metricsUrl }, 'serving /metrics on its own listener');
   }
   app.setState('ready');
   const address = app.http.server.address();
@@ -53,6 +69,7 @@ export async function startService(config: Config): Promise<RunningService> {
   let stopping: Promise<void> | undefined;
   return {
     url,
+    metricsUrl,
     stop({ drain = false } = {}) {
       stopping ??= (async () => {
         app.setState('stopping');

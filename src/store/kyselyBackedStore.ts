@@ -8,7 +8,7 @@ import { kyselyTransfer } from './transfer.ts';
 import type { Store } from './types.ts';
 
 /** What differs between the databases, asked here and nowhere else. */
-export interface DialectTraits extends Pick<PhoneStoreOptions, 'groupCommit'> {
+export interface DialectTraits extends Pick<PhoneStoreOptions, 'groupCommit' | 'onGroupCommit'> {
   /** The error a unique key raises when a concurrent writer inserted the same key first. */
   isUniqueViolation(err: unknown): boolean;
 }

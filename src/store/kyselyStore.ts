@@ -114,13 +114,14 @@ function phoneSettableColumns(values: Partial<ItemPhoneSettable>): Partial<Phone
  * gets its own outcome. Not for PostgreSQL, whose connection pool already commits concurrent inserts together.
  * (Written here: no library batches work per event-loop turn over Kysely.)
  */
-function groupCommitted(db: Kysely<Database>, isUnavailable: (err: unknown) => boolean) {
+function groupCommitted(db: Kysely<Database>, isUnavailable: (err: unknown) => boolean, onBatch?: (size: number) => void) {
   type Pending = { row: Insertable<PhonesTable>; resolve: () => void; reject: (err: unknown) => void };
   let pending: Pending[] = [];
   const insertOne = (executor: Kysely<Database>, row: Insertable<PhonesTable>) => executor.insertInto('phones').values(row).execute();
   async function flush(): Promise<void> {
     const batch = pending;
     pending = [];
+    onBatch?.(batch.length);
     if (batch.length === 1) {
       const [only] = batch;
       return insertOne(db, only!.row).then(() => only!.resolve(), only!.reject);
@@ -158,11 +159,13 @@ export interface PhoneStoreOptions {
   readonly groupCommit?: boolean;
   /** The store's test for errors that mean "unavailable for now" (Store.isUnavailable); used by group commit. */
   readonly isUnavailable?: (err: unknown) => boolean;
+  /** Told the size of each batch group commit writes (whoever opened the store may count them). */
+  readonly onGroupCommit?: (batchSize: number) => void;
 }
 
 export function kyselyPhoneStore(db: Kysely<Database>, options: PhoneStoreOptions = {}): PhoneStore {
   const insertRow = options.groupCommit
-    ? groupCommitted(db, options.isUnavailable ?? (() => false))
+    ? groupCommitted(db, options.isUnavailable ?? (() => false), options.onGroupCommit)
     : async (row: Insertable<PhonesTable>) => void (await db.insertInto('phones').values(row).execute());
   const owned = (owner: ProfileOwner) =>
     db.selectFrom('phones').selectAll().where('tenant_id', '=', owner.tenantId).where('user_id', '=', owner.userId);

@@ -7,19 +7,57 @@ import type { Store } from './types.ts';
 export interface OpenEvents {
   /** Told about each failed attempt while start-up waits for an unreachable database. */
   onWaiting?: (message: string) => void;
+  /** Told the size of each batch of creates SQLite's group commit writes in one transaction. */
+  onGroupCommit?: (batchSize: number) => void;
+  /**
+   * Told of every store operation that fails (e.g. 'phones.insert'), and whether the failure means "unavailable
+   * for now" (Store.isUnavailable). The failure itself still reaches the caller.
+   */
+  onFailure?: (operation: string, unavailable: boolean) => void;
 }
 
-export function openStore(config: Config, events: OpenEvents = {}): Promise<Store> {
-  if (config.databaseUrl !== undefined) {
-    return openPostgresStore({
-      url: config.databaseUrl,
-      poolMax: config.pgPoolMax,
-      connectTimeoutMs: config.pgConnectTimeoutMs,
-      idleTimeoutMs: config.pgIdleTimeoutMs,
-      statementTimeoutMs: config.pgStatementTimeoutMs,
-      startupWaitMs: config.pgStartupWaitMs,
-      onWaiting: events.onWaiting,
-    });
-  }
-  return openSqliteStore({ dataDir: config.dataDir, synchronous: config.sqliteSynchronous });
+export async function openStore(config: Config, events: OpenEvents = {}): Promise<Store> {
+  const store =
+    config.databaseUrl !== undefined
+      ? await openPostgresStore({
+          url: config.databaseUrl,
+          poolMax: config.pgPoolMax,
+          connectTimeoutMs: config.pgConnectTimeoutMs,
+          idleTimeoutMs: config.pgIdleTimeoutMs,
+          statementTimeoutMs: config.pgStatementTimeoutMs,
+          startupWaitMs: config.pgStartupWaitMs,
+          onWaiting: events.onWaiting,
+        })
+      : await openSqliteStore({ dataDir: config.dataDir, synchronous: config.sqliteSynchronous, onGroupCommit: events.onGroupCommit });
+  return events.onFailure ? reportingFailures(store, events.onFailure) : store;
+}
+
+/**
+ * The store with each operation's failure told to `onFailure` on its way to the caller. Done once here, around
+ * the Store interface, so that every operation of every store is covered, including failures to get a connection,
+ * which happen before any query runs.
+ */
+function reportingFailures(store: Store, onFailure: NonNullable<OpenEvents['onFailure']>): Store {
+  const reporting = <F extends (...args: never[]) => Promise<unknown>>(operation: string, run: F): F =>
+    (async (...args: Parameters<F>) => {
+      try {
+        return await run(...args);
+      } catch (err) {
+        onFailure(operation, store.isUnavailable(err));
+        throw err;
+      }
+    }) as F;
+  const part = <T extends object>(name: string, of: T): T =>
+    Object.fromEntries(
+      Object.entries(of).map(([key, value]) => [key, typeof value === 'function' ? reporting(`${name}.${key}`, value.bind(of)) : value]),
+    ) as T;
+  return {
+    ...store,
+    users: part('users', store.users),
+    phones: part('phones', store.phones),
+    transfer: part('transfer', store.transfer),
+    ...(store.rateLimits ? { rateLimits: part('rateLimits', store.rateLimits) } : {}),
+    sharedSecret: reporting('sharedSecret', store.sharedSecret.bind(store)),
+    ping: reporting('ping', store.ping.bind(store)),
+  };
 }

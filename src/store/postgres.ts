@@ -101,6 +101,9 @@ export async function openPostgresStore(options: PostgresOptions): Promise<Store
   }
 
   // Throttling counts are shared through the database: instances behind one load balancer enforce one limit.
-  return { ...kyselyBackedStore(db, { kind: 'postgres', location, isUnavailable: isPostgresUnavailable }, { isUniqueViolation: (err) => (err as { code?: unknown } | null)?.code === UNIQUE_VIOLATION }),
-    rateLimits: postgresRateLimits(db) };
+  return {
+    ...kyselyBackedStore(db, { kind: 'postgres', location, isUnavailable: isPostgresUnavailable }, { isUniqueViolation: (err) => (err as { code?: unknown } | null)?.code === UNIQUE_VIOLATION }),
+    rateLimits: postgresRateLimits(db),
+    poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount, max: options.poolMax }),
+  };
 }

@@ -12,6 +12,8 @@ export interface SqliteOptions {
   dataDir: string;
   /** 'full' syncs every commit to disk; 'normal' can lose the last commits on power loss (never corrupts). */
   synchronous: 'full' | 'normal';
+  /** Told the size of each group-committed batch of creates. */
+  onGroupCommit?: (batchSize: number) => void;
 }
 
 export const SQLITE_FILE = 'graph.sqlite';
@@ -53,7 +55,11 @@ export async function openSqliteStore(options: SqliteOptions): Promise<Store> {
     throw err;
   }
   // Every commit is a sync to disk with synchronous=full: concurrent creates share one (kyselyStore.ts).
-  return kyselyBackedStore(db, { kind: 'sqlite', location, isUnavailable: isSqliteUnavailable }, { groupCommit: true, isUniqueViolation: isSqliteUniqueViolation });
+  return kyselyBackedStore(
+    db,
+    { kind: 'sqlite', location, isUnavailable: isSqliteUnavailable },
+    { groupCommit: true, onGroupCommit: options.onGroupCommit, isUniqueViolation: isSqliteUniqueViolation },
+  );
 }
 
 /** Another process held the write lock for longer than busy_timeout: worth a retry, not a fault. */

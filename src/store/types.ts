@@ -128,5 +128,17 @@ export interface Store {
    * exhausted, locked) rather than a fault: the caller answers 503 and the store recovers by itself.
    */
   isUnavailable(err: unknown): boolean;
+  /** How the connection pool is used right now (PostgreSQL); undefined where there is no pool (SQLite). */
+  poolStats?(): PoolStats;
   close(): Promise<void>;
+}
+
+export interface PoolStats {
+  /** Connections open, idle or in use. */
+  readonly total: number;
+  readonly idle: number;
+  /** Requests waiting for a connection because every one is in use and the pool is full. */
+  readonly waiting: number;
+  /** The most the pool may open (PG_POOL_MAX). */
+  readonly max: number;
 }

@@ -13,6 +13,8 @@ import { createTestDatabase, TEST_STORE, type TestDatabase } from './postgres.ts
 
 export interface TestService {
   readonly url: string;
+  /** Where /metrics is served when it has a listener of its own (--metrics-port). */
+  readonly metricsUrl: string | undefined;
   readonly dataDir: string;
   /**
    * Over https: the PEM certificate clients must trust (the development certificate, or the tlsCa given). This
@@ -76,6 +78,9 @@ export async function startTestService(
   const service: TestService = {
     get url() {
       return running.url;
+    },
+    get metricsUrl() {
+      return running.metricsUrl;
     },
     dataDir,
     get ca() {
