@@ -1,11 +1,13 @@
-// Stops the HTTP listener without cutting off a request a client has already sent: the listener closes between
-// two reads of the sockets; from then on every answer closes its connection (Connection: close), and a
-// connection is closed only once its client has had its last answer and stayed idle.
+// Closes idle keep-alive connections, and the listener on stop, without cutting off a request a client has
+// already sent: a connection is closed only when it was idle after the event loop had read every socket. On stop
+// the listener closes between two reads of the sockets, and from then on every answer says Connection: close.
 //
-// Written here because neither Node nor a library does it without a race: Node's server.close() (and so
-// fastify.close(), and http-terminator) destroys every keep-alive connection that is idle at that instant,
-// including one whose client has just sent its next request, still unread in the socket. That client sees a
-// reset for a request it had every right to send.
+// Written here because Node does neither without a race, and no library fixes it:
+// - its keep-alive timeout destroys a connection whose timer ran out while the event loop was busy (a long
+//   synchronous database call, a lock wait), before the loop reads the request the client sent in time;
+// - its server.close() (and so fastify.close(), and http-terminator) destroys every connection idle at that
+//   instant, including one whose client has just sent its next request, still unread.
+// Either way the client sees a reset for a request it had every right to send.
 import type { Server } from 'node:http';
 import type { Socket } from 'node:net';
 
@@ -37,6 +39,16 @@ export function trackConnections(server: Server, secure: boolean): ConnectionDra
   server.on(secure ? 'secureConnection' : 'connection', (socket: Socket) => {
     connections.set(socket, { active: 0, idleSince: Date.now(), idleSweeps: 0 });
     socket.once('close', () => connections.delete(socket));
+  });
+  // With a 'timeout' listener on the server, Node leaves an idle keep-alive connection whose time is up to us
+  // (its socketOnTimeout destroys it only when nobody listens). Decide after the poll phase, once a request
+  // that arrived while the event loop was busy has been read.
+  server.on('timeout', (socket: Socket) => {
+    const bytesRead = socket.bytesRead;
+    setImmediate(() => {
+      const c = connections.get(socket);
+      if (socket.bytesRead === bytesRead && (c?.active ?? 0) === 0) socket.destroy();
+    });
   });
   server.on('request', (request, response) => {
     if (closing) response.setHeader('connection', 'close');
