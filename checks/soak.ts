@@ -56,11 +56,12 @@ function rssKiB(pid: number): number {
 const mb = (kib: number) => (kib / 1024).toFixed(1);
 
 interface Window {
+  startedAt: number;
   latency: RecordableHistogram;
   errors: string[];
   peakRssKiB: number;
 }
-const newWindow = (): Window => ({ latency: createHistogram(), errors: [], peakRssKiB: 0 });
+const newWindow = (): Window => ({ startedAt: Date.now(), latency: createHistogram(), errors: [], peakRssKiB: 0 });
 
 const cancelWatchdog = bounded(MINUTES + 3);
 let failure: unknown;
@@ -111,10 +112,11 @@ try {
     }
   };
 
-  const report = (final: boolean) => {
+  const report = () => {
     const w = window;
     window = newWindow();
     tick++;
+    const seconds = Math.round((Date.now() - w.startedAt) / 1000);
     const rss = rssKiB(service.pid);
     rssAtReports.push(rss);
     const count = w.latency.count;
@@ -122,7 +124,7 @@ try {
     totalErrors += w.errors.length;
     const ms = (p: number) => (count ? (w.latency.percentile(p) / 1000).toFixed(1) : '-');
     process.stdout.write(
-      `${final ? 'last' : `minute ${tick}`}: RSS ${mb(rss)} MB (peak ${mb(Math.max(w.peakRssKiB, rss))}), ${count} requests, ` +
+      `minute ${tick}${seconds < 59 ? ` (${seconds} s)` : ''}: RSS ${mb(rss)} MB (peak ${mb(Math.max(w.peakRssKiB, rss))}), ${count} requests, ` +
         `p50 ${ms(50)} ms, p99 ${ms(99)} ms, ${w.errors.length} errors\n`,
     );
     for (const e of w.errors.slice(0, 5)) process.stdout.write(`  ERROR ${e}\n`);
@@ -130,11 +132,14 @@ try {
   const sampler = setInterval(() => {
     window.peakRssKiB = Math.max(window.peakRssKiB, rssKiB(service.pid));
   }, 5_000);
-  const reporter = setInterval(() => report(false), REPORT_EVERY_MS);
+  // The last window is reported once the load has stopped, so a run of whole minutes ends with a whole minute.
+  const reporter = setInterval(() => {
+    if (endAt - Date.now() > 1000) report();
+  }, REPORT_EVERY_MS);
   await Promise.all(Array.from({ length: CONCURRENCY }, (_, w) => worker(w)));
   clearInterval(reporter);
   clearInterval(sampler);
-  if (window.latency.count > 0 || tick === 0) report(true);
+  report();
   await service.stop();
   process.stdout.write(
     `\nsummary: ${totalRequests} requests in ${MINUTES} min, ${totalErrors} errors; RSS at start ${mb(startRss)} MB, ` +
