@@ -86,16 +86,19 @@ function integrityCheck(store: CheckStore): string {
   }
 }
 
-/** The phones of `acks` that the service does not answer exactly as acknowledged, as readable lines. */
-async function missing(base: string, tokens: string[], acks: Acknowledged[]): Promise<string[]> {
-  const problems: string[] = [];
+/** The phones of `acks` that the service does not answer exactly as acknowledged, each with a readable line. */
+async function missing(base: string, tokens: string[], acks: Acknowledged[]): Promise<Array<{ id: string; line: string }>> {
+  const problems: Array<{ id: string; line: string }> = [];
   const queue = [...acks];
   const worker = async () => {
     for (let a = queue.shift(); a; a = queue.shift()) {
       const res = await call(base, 'GET', `${PHONES}/${a.id}`, tokens[a.user]!);
-      if (res.status !== 200) problems.push(`${USERS[a.user]} ${a.id}: GET answered ${res.status} ${res.text.slice(0, 200)}`);
+      if (res.status !== 200) problems.push({ id: a.id, line: `${USERS[a.user]} ${a.id}: GET answered ${res.status} ${res.text.slice(0, 200)}` });
       else if (!isDeepStrictEqual(withoutContext(res.json), withoutContext(a.body))) {
-        problems.push(`${USERS[a.user]} ${a.id}: differs\n  acknowledged ${JSON.stringify(withoutContext(a.body))}\n  now          ${JSON.stringify(withoutContext(res.json))}`);
+        problems.push({
+          id: a.id,
+          line: `${USERS[a.user]} ${a.id}: differs\n  acknowledged ${JSON.stringify(withoutContext(a.body))}\n  now          ${JSON.stringify(withoutContext(res.json))}`,
+        });
       }
     }
   };
@@ -110,6 +113,9 @@ async function runStore(kind: StoreKind, trials: number, totals: Totals): Promis
     for (const upn of USERS) tokens.push(await store.token(upn));
     const plans = fc.sample(trialPlan, { seed: SEED + (kind === 'postgres' ? 1 : 0), numRuns: trials });
     const everything: Acknowledged[] = [];
+    // Each phone found missing is counted once, however many later checks miss it again.
+    const lost = new Set<string>();
+    let lostLater = 0;
     for (let t = 0; t < trials; t++) {
       const plan = plans[t]!;
       const service = await startService(store);
@@ -163,11 +169,11 @@ async function runStore(kind: StoreKind, trials: number, totals: Totals): Promis
       const restarted = await startService(store);
       const restartMs = Date.now() - restartedAt;
       const problems = await missing(restarted.url, tokens, acks);
+      for (const p of problems) lost.add(p.id);
+      // Phones of earlier trials that were there after their own restart must still be there after the last.
+      const later = t === trials - 1 ? (await missing(restarted.url, tokens, everything)).filter((p) => !lost.has(p.id)) : [];
+      lostLater = later.length;
       everything.push(...acks);
-      if (t === trials - 1) {
-        const earlier = await missing(restarted.url, tokens, everything.slice(0, everything.length - acks.length));
-        problems.push(...earlier);
-      }
       if (kind === 'sqlite') {
         const after = integrityCheck(store);
         integrity += `, after ${after}`;
@@ -177,17 +183,20 @@ async function runStore(kind: StoreKind, trials: number, totals: Totals): Promis
 
       totals.trials++;
       totals.acknowledged += acks.length;
-      totals.lost += problems.length;
+      totals.lost += problems.length + later.length;
       totals.unexpected += unexpected.length;
       process.stdout.write(
         `${kind} trial ${t + 1}/${trials}: killed ${plan.killAfterMs} ms after the first 201 with ${inFlight} creates in flight; ` +
           `${acks.length} acknowledged, ${problems.length} lost; integrity ${integrity}; restart ${restartMs} ms` +
           `${unexpected.length ? `; ${unexpected.length} unexpected answers` : ''}\n`,
       );
-      for (const p of problems) process.stdout.write(`  LOST ${p}\n`);
+      for (const p of [...problems, ...later]) process.stdout.write(`  LOST ${p.line}\n`);
       for (const u of unexpected.slice(0, 5)) process.stdout.write(`  UNEXPECTED ${u}\n`);
     }
-    process.stdout.write(`${kind}: all ${everything.length} phones acknowledged over ${trials} trials checked after the last restart\n`);
+    process.stdout.write(
+      `${kind}: ${everything.length} phones acknowledged over ${trials} trials; after the last restart, ` +
+        `${lostLater} of those that had survived their own trial's restart were missing or changed\n`,
+    );
   } finally {
     await store.remove();
   }
