@@ -5,15 +5,24 @@ import { isGuid, type TestResponse } from './service.ts';
 /** Asserts a Graph error: status, error.code, the envelope's shape, and request-id headers. */
 export function assertGraphError(res: TestResponse, status: number, code: string, message?: RegExp | string): void {
   assert.equal(res.status, status, `expected ${status}, got ${res.status}: ${res.text}`);
-  assert.equal(res.headers.get('content-type'), 'application/json');
-  assert.ok(res.json && typeof res.json.error === 'object', `not a Graph error body: ${res.text}`);
+  assertGraphErrorEnvelope(res);
   const { error } = res.json;
-  assert.deepEqual(Object.keys(error), ['code', 'message', 'innerError']);
   assert.equal(error.code, code, `error.code: ${res.text}`);
-  assert.equal(typeof error.message, 'string');
-  assert.ok(error.message.length > 0);
   if (message instanceof RegExp) assert.match(error.message, message);
   else if (typeof message === 'string') assert.equal(error.message, message);
+}
+
+/** Asserts the envelope of any Graph error, whatever its status and code, and its request-id headers. */
+export function assertGraphErrorEnvelope(res: TestResponse): void {
+  assert.equal(res.headers.get('content-type'), 'application/json', `content-type of ${res.status} ${res.text}`);
+  assert.ok(res.json && typeof res.json.error === 'object', `not a Graph error body: ${res.text}`);
+  const { error } = res.json;
+  assert.deepEqual(Object.keys(res.json), ['error']);
+  assert.deepEqual(Object.keys(error), ['code', 'message', 'innerError']);
+  assert.equal(typeof error.code, 'string');
+  assert.ok(error.code.length > 0);
+  assert.equal(typeof error.message, 'string');
+  assert.ok(error.message.length > 0);
   assert.deepEqual(Object.keys(error.innerError), ['date', 'request-id', 'client-request-id']);
   assert.match(error.innerError.date, /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}$/);
   const requestId = res.headers.get('request-id');
