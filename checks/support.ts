@@ -8,6 +8,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { tokenCommand } from '../src/tokenCommand.ts';
 import { createTestDatabase, postgresProblem, PG_ADMIN_URL, type TestDatabase } from '../test/support/postgres.ts';
+import { readAnswer, type TestResponse } from '../test/support/service.ts';
 
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const STARTUP_TIMEOUT_MS = 30_000;
@@ -151,11 +152,7 @@ export function bounded(minutes: number): () => void {
   return () => clearTimeout(timer);
 }
 
-export interface Answer {
-  status: number;
-  text: string;
-  json: any;
-}
+export type Answer = TestResponse;
 
 /** One request with a time limit; a JSON `body` is sent as application/json. Rejects on network errors. */
 export async function call(base: string, method: string, path: string, token: string, body?: unknown, timeoutMs = 10_000): Promise<Answer> {
@@ -167,14 +164,7 @@ export async function call(base: string, method: string, path: string, token: st
     body: body === undefined ? undefined : JSON.stringify(body),
     signal: AbortSignal.timeout(timeoutMs),
   });
-  const text = await res.text();
-  let json: unknown;
-  try {
-    json = text ? JSON.parse(text) : undefined;
-  } catch {
-    json = undefined;
-  }
-  return { status: res.status, text, json };
+  return readAnswer(res);
 }
 
 /** The phone as a GET answers it: the created body without its @odata.context. */

@@ -2,8 +2,8 @@
 // arrive at once, several requests each, all succeed, and each user is in the directory once, on either store.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { loadOrCreateDevKey, mintDelegatedToken, tenantIdFor, userIdFor } from '../src/identity/devIssuer.ts';
 import { startTestService, type TestService } from './support/service.ts';
+import { unseenUserToken } from './support/tokens.ts';
 
 let svc: TestService;
 before(async () => {
@@ -14,22 +14,7 @@ after(() => svc?.stop());
 test('20 new users, each sending three first requests at once: no 5xx, each found once by UPN', { timeout: 120_000 }, async () => {
   for (let round = 0; round < 5; round++) {
     const upns = Array.from({ length: 20 }, (_, i) => `seen.${round}.${i}@contoso.com`);
-    // Minted here rather than by the token command, which adds the user to the directory itself.
-    const key = await loadOrCreateDevKey(svc.dataDir);
-    const tenantId = tenantIdFor('contoso');
-    const tokens = await Promise.all(
-      upns.map((upn) =>
-        mintDelegatedToken(key, {
-          tenantId,
-          userId: userIdFor(tenantId, upn),
-          userPrincipalName: upn,
-          displayName: upn,
-          scopes: ['User.ReadWrite'],
-          directoryRoles: [],
-          lifetimeSeconds: 600,
-        }),
-      ),
-    );
+    const tokens = await Promise.all(upns.map((upn) => unseenUserToken(svc.dataDir, upn)));
     const answers = await Promise.all(
       tokens.flatMap((token, i) => [
         svc.request('POST', '/beta/me/profile/phones', { token, body: { number: `+1 555 ${i}` } }),

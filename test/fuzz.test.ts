@@ -9,7 +9,7 @@ import fc from 'fast-check';
 import { ALLOWED_AUDIENCES } from '../src/profile/itemFacet.ts';
 import { PHONE_TYPES } from '../src/profile/phones/schema.ts';
 import { assertGraphErrorEnvelope } from './support/assertions.ts';
-import { startTestService, type TestResponse, type TestService } from './support/service.ts';
+import { readAnswer, startTestService, type TestResponse, type TestService } from './support/service.ts';
 
 const SEED = Number(process.env.FUZZ_SEED ?? 20_261_130);
 const SCALE = Number(process.env.FUZZ_RUNS ?? 1);
@@ -58,16 +58,9 @@ afterEach((t) => {
 
 /** One request, bounded in time: a hang is a failure, as is a dropped connection (fetch rejects). */
 async function send(method: string, path: string, headers: Record<string, string>, body?: string | Buffer): Promise<TestResponse> {
-  const res = await fetch(svc.url + path, { method, headers, body, signal: AbortSignal.timeout(10_000) });
-  const text = await res.text();
-  tally(res.status);
-  let json: unknown;
-  try {
-    json = text ? JSON.parse(text) : undefined;
-  } catch {
-    json = undefined;
-  }
-  return { status: res.status, headers: res.headers, text, json };
+  const answer = await readAnswer(await fetch(svc.url + path, { method, headers, body, signal: AbortSignal.timeout(10_000) }));
+  tally(answer.status);
+  return answer;
 }
 
 function assertWellAnswered(method: string, res: TestResponse): void {

@@ -63,7 +63,11 @@ test('a database migrated by a newer version is refused by migrate and by serve 
   assert.equal(again.status, 0, again.stderr);
 });
 
-test('0004_phones_source_types: a database of the previous version keeps every source, now as a list ("User" -> ["User"]; {type: null} and null as they were)', async () => {
+/**
+ * A store of an older version: migrated up to `migration` (applying every migration before it), filled by `fill`
+ * through that schema, then started by this version, which migrates the rest, for `check`. Cleaned up either way.
+ */
+async function fromOlderVersion(migration: string, fill: (db: Kysely<any>) => Promise<void>, check: (svc: TestService) => Promise<void>) {
   const dataDir = mkdtempSync(join(tmpdir(), 'phones-migrate-'));
   const database = TEST_STORE === 'postgres' ? await createTestDatabase() : undefined;
   const db = new Kysely<any>({
@@ -74,151 +78,148 @@ test('0004_phones_source_types: a database of the previous version keeps every s
   let old: TestService | undefined;
   let destroyed = false;
   try {
-    // The schema of the previous version: every migration before 0004.
-    const { error, results } = await new Migrator({ db, provider: { getMigrations: async () => migrations } }).migrateTo('0003_service_secrets');
+    const { error, results } = await new Migrator({ db, provider: { getMigrations: async () => migrations } }).migrateTo(migration);
     if (error) throw error;
-    assert.deepEqual(results?.map((r) => r.migrationName), ['0001_users_and_phones', '0002_postgres_byte_order_text', '0003_service_secrets']);
-
-    const upn = 'migrated.user@contoso.com';
-    const tenantId = tenantIdFor('contoso');
-    const userId = userIdFor(tenantId, upn);
-    await db
-      .insertInto('users')
-      .values({ tenant_id: tenantId, id: userId, user_principal_name: upn, upn_key: upn, display_name: 'Migrated User', created_date_time: '2026-01-01T00:00:00.000Z' })
-      .execute();
-    const tricky = 'say "hi" \\ back\nnew line\ttab\u0001 ünï 📞 \u2028';
-    const sources: [string, number, string | null][] = [
-      ['a-user', 1, 'User'],
-      ['b-type-null', 1, null],
-      ['c-no-source', 0, null],
-      ['d-tricky', 1, tricky],
-      ['e-empty', 1, ''],
-    ];
-    await db
-      .insertInto('phones')
-      .values(
-        sources.map(([id, present, type], i) => ({
-          tenant_id: tenantId,
-          user_id: userId,
-          id,
-          created_date_time: `2026-01-01T00:00:0${i}.0000000Z`,
-          last_modified_date_time: `2026-01-01T00:00:0${i}.0000000Z`,
-          created_by_user_id: userId,
-          created_by_user_name: 'Migrated User',
-          created_by_app_id: null,
-          created_by_app_name: null,
-          modified_by_user_id: userId,
-          modified_by_user_name: 'Migrated User',
-          modified_by_app_id: null,
-          modified_by_app_name: null,
-          allowed_audiences: 16,
-          inference_present: 0,
-          inference_confidence_score: null,
-          inference_user_has_verified_accuracy: null,
-          is_searchable: null,
-          source_present: present,
-          source_type: type,
-          display_name: null,
-          number: `+1 555 010${i}`,
-          type: null,
-        })),
-      )
-      .execute();
+    const names = Object.keys(migrations);
+    assert.deepEqual(results?.map((r) => r.migrationName), names.slice(0, names.indexOf(migration) + 1));
+    await fill(db);
     await db.destroy();
     destroyed = true;
-
     // The service migrates the database when it starts.
     old = await startTestService(['--database-url', database?.url ?? ''], dataDir);
-    assert.deepEqual(await applied(old), Object.keys(migrations).sort());
-    const columns = Object.keys((await rawQuery(old, 'select * from phones'))[0]!);
-    assert.ok(columns.includes('source_types') && !columns.includes('source_type'), columns.join(', '));
-    const stored = Object.fromEntries((await rawQuery(old, 'select id, source_present, source_types from phones')).map((r) => [r.id, [Number(r.source_present), r.source_types]]));
-    // The JSON text is what the service itself writes (JSON.stringify), escaping included.
-    assert.deepEqual(stored, {
-      'a-user': [1, '["User"]'],
-      'b-type-null': [1, null],
-      'c-no-source': [0, null],
-      'd-tricky': [1, JSON.stringify([tricky])],
-      'e-empty': [1, '[""]'],
-    });
-
-    const token = await old.token(['--user', upn, '--name', 'Migrated User']);
-    const list = await old.request('GET', '/beta/me/profile/phones', { token });
-    assert.equal(list.status, 200, list.text);
-    assert.deepEqual(
-      list.json.value.map((p: { id: string; source: unknown }) => [p.id, p.source]),
-      [
-        ['a-user', { type: ['User'] }],
-        ['b-type-null', { type: null }],
-        ['c-no-source', null],
-        ['d-tricky', { type: [tricky] }],
-        ['e-empty', { type: [''] }],
-      ],
-    );
-    const withoutSource = await old.request('GET', `/beta/me/profile/phones?$filter=${encodeURIComponent('source eq null')}`, { token });
-    assert.deepEqual(withoutSource.json.value.map((p: { id: string }) => p.id), ['c-no-source']);
-    // The migrated phones take the new form on update, like any other.
-    const patched = await old.request('PATCH', '/beta/me/profile/phones/a-user', { token, body: { source: { type: ['User', 'LinkedIn'] } } });
-    assert.equal(patched.status, 200, patched.text);
-    assert.deepEqual(patched.json.source, { type: ['User', 'LinkedIn'] });
+    await check(old);
   } finally {
     if (!destroyed) await db.destroy().catch(() => undefined);
     await old?.stop(); // removes dataDir; a database given by URL is not its to drop
     await database?.drop();
   }
+}
+
+test('0004_phones_source_types: a database of the previous version keeps every source, now as a list ("User" -> ["User"]; {type: null} and null as they were)', async () => {
+  const upn = 'migrated.user@contoso.com';
+  const tricky = 'say "hi" \\ back\nnew line\ttab\u0001 ünï 📞 \u2028';
+  await fromOlderVersion(
+    // The schema of the previous version: every migration before 0004.
+    '0003_service_secrets',
+    async (db) => {
+      const tenantId = tenantIdFor('contoso');
+      const userId = userIdFor(tenantId, upn);
+      await db
+        .insertInto('users')
+        .values({ tenant_id: tenantId, id: userId, user_principal_name: upn, upn_key: upn, display_name: 'Migrated User', created_date_time: '2026-01-01T00:00:00.000Z' })
+        .execute();
+      const sources: [string, number, string | null][] = [
+        ['a-user', 1, 'User'],
+        ['b-type-null', 1, null],
+        ['c-no-source', 0, null],
+        ['d-tricky', 1, tricky],
+        ['e-empty', 1, ''],
+      ];
+      await db
+        .insertInto('phones')
+        .values(
+          sources.map(([id, present, type], i) => ({
+            tenant_id: tenantId,
+            user_id: userId,
+            id,
+            created_date_time: `2026-01-01T00:00:0${i}.0000000Z`,
+            last_modified_date_time: `2026-01-01T00:00:0${i}.0000000Z`,
+            created_by_user_id: userId,
+            created_by_user_name: 'Migrated User',
+            created_by_app_id: null,
+            created_by_app_name: null,
+            modified_by_user_id: userId,
+            modified_by_user_name: 'Migrated User',
+            modified_by_app_id: null,
+            modified_by_app_name: null,
+            allowed_audiences: 16,
+            inference_present: 0,
+            inference_confidence_score: null,
+            inference_user_has_verified_accuracy: null,
+            is_searchable: null,
+            source_present: present,
+            source_type: type,
+            display_name: null,
+            number: `+1 555 010${i}`,
+            type: null,
+          })),
+        )
+        .execute();
+    },
+    async (old) => {
+      assert.deepEqual(await applied(old), Object.keys(migrations).sort());
+      const columns = Object.keys((await rawQuery(old, 'select * from phones'))[0]!);
+      assert.ok(columns.includes('source_types') && !columns.includes('source_type'), columns.join(', '));
+      const stored = Object.fromEntries((await rawQuery(old, 'select id, source_present, source_types from phones')).map((r) => [r.id, [Number(r.source_present), r.source_types]]));
+      // The JSON text is what the service itself writes (JSON.stringify), escaping included.
+      assert.deepEqual(stored, {
+        'a-user': [1, '["User"]'],
+        'b-type-null': [1, null],
+        'c-no-source': [0, null],
+        'd-tricky': [1, JSON.stringify([tricky])],
+        'e-empty': [1, '[""]'],
+      });
+
+      const token = await old.token(['--user', upn, '--name', 'Migrated User']);
+      const list = await old.request('GET', '/beta/me/profile/phones', { token });
+      assert.equal(list.status, 200, list.text);
+      assert.deepEqual(
+        list.json.value.map((p: { id: string; source: unknown }) => [p.id, p.source]),
+        [
+          ['a-user', { type: ['User'] }],
+          ['b-type-null', { type: null }],
+          ['c-no-source', null],
+          ['d-tricky', { type: [tricky] }],
+          ['e-empty', { type: [''] }],
+        ],
+      );
+      const withoutSource = await old.request('GET', `/beta/me/profile/phones?$filter=${encodeURIComponent('source eq null')}`, { token });
+      assert.deepEqual(withoutSource.json.value.map((p: { id: string }) => p.id), ['c-no-source']);
+      // The migrated phones take the new form on update, like any other.
+      const patched = await old.request('PATCH', '/beta/me/profile/phones/a-user', { token, body: { source: { type: ['User', 'LinkedIn'] } } });
+      assert.equal(patched.status, 200, patched.text);
+      assert.deepEqual(patched.json.source, { type: ['User', 'LinkedIn'] });
+    },
+  );
 });
 
 test('0006_phones_version: phones of the previous version start at version 1 (their ETag), and count on from there', async () => {
-  const dataDir = mkdtempSync(join(tmpdir(), 'phones-migrate-'));
-  const database = TEST_STORE === 'postgres' ? await createTestDatabase() : undefined;
-  const db = new Kysely<any>({
-    dialect: database
-      ? new PostgresDialect({ pool: new pg.Pool({ connectionString: database.url, max: 1 }) })
-      : new SqliteDialect({ database: new BetterSqlite3(join(dataDir, 'graph.sqlite')) }),
-  });
-  let old: TestService | undefined;
-  let destroyed = false;
-  try {
-    const { error } = await new Migrator({ db, provider: { getMigrations: async () => migrations } }).migrateTo('0005_rate_limit_hits');
-    if (error) throw error;
-    const upn = 'unversioned.user@contoso.com';
-    const tenantId = tenantIdFor('contoso');
-    const userId = userIdFor(tenantId, upn);
-    await db
-      .insertInto('users')
-      .values({ tenant_id: tenantId, id: userId, user_principal_name: upn, upn_key: upn, display_name: 'Unversioned', created_date_time: '2026-01-01T00:00:00.000Z' })
-      .execute();
-    await db
-      .insertInto('phones')
-      .values({
-        tenant_id: tenantId,
-        user_id: userId,
-        id: 'before-versions',
-        created_date_time: '2026-01-01T00:00:00.0000000Z',
-        last_modified_date_time: '2026-01-01T00:00:00.0000000Z',
-        allowed_audiences: 16,
-        inference_present: 0,
-        source_present: 0,
-        number: '+1 555 0100',
-      })
-      .execute();
-    await db.destroy();
-    destroyed = true;
-
-    old = await startTestService(['--database-url', database?.url ?? ''], dataDir);
-    assert.deepEqual((await rawQuery(old, 'select version from phones')).map((r) => Number(r.version)), [1]);
-    const token = await old.token(['--user', upn, '--name', 'Unversioned']);
-    const got = await old.request('GET', '/beta/me/profile/phones/before-versions', { token });
-    assert.equal(got.status, 200, got.text);
-    const tag = got.headers.get('etag')!;
-    const patched = await old.request('PATCH', '/beta/me/profile/phones/before-versions', { token, body: { displayName: 'now versioned' }, headers: { 'if-match': tag } });
-    assert.equal(patched.status, 200, patched.text);
-    assert.deepEqual((await rawQuery(old, 'select version from phones')).map((r) => Number(r.version)), [2]);
-    const stale = await old.request('PATCH', '/beta/me/profile/phones/before-versions', { token, body: { displayName: 'stale' }, headers: { 'if-match': tag } });
-    assert.equal(stale.status, 412);
-  } finally {
-    if (!destroyed) await db.destroy().catch(() => undefined);
-    await old?.stop();
-    await database?.drop();
-  }
+  const upn = 'unversioned.user@contoso.com';
+  await fromOlderVersion(
+    '0005_rate_limit_hits',
+    async (db) => {
+      const tenantId = tenantIdFor('contoso');
+      const userId = userIdFor(tenantId, upn);
+      await db
+        .insertInto('users')
+        .values({ tenant_id: tenantId, id: userId, user_principal_name: upn, upn_key: upn, display_name: 'Unversioned', created_date_time: '2026-01-01T00:00:00.000Z' })
+        .execute();
+      await db
+        .insertInto('phones')
+        .values({
+          tenant_id: tenantId,
+          user_id: userId,
+          id: 'before-versions',
+          created_date_time: '2026-01-01T00:00:00.0000000Z',
+          last_modified_date_time: '2026-01-01T00:00:00.0000000Z',
+          allowed_audiences: 16,
+          inference_present: 0,
+          source_present: 0,
+          number: '+1 555 0100',
+        })
+        .execute();
+    },
+    async (old) => {
+      assert.deepEqual((await rawQuery(old, 'select version from phones')).map((r) => Number(r.version)), [1]);
+      const token = await old.token(['--user', upn, '--name', 'Unversioned']);
+      const got = await old.request('GET', '/beta/me/profile/phones/before-versions', { token });
+      assert.equal(got.status, 200, got.text);
+      const tag = got.headers.get('etag')!;
+      const patched = await old.request('PATCH', '/beta/me/profile/phones/before-versions', { token, body: { displayName: 'now versioned' }, headers: { 'if-match': tag } });
+      assert.equal(patched.status, 200, patched.text);
+      assert.deepEqual((await rawQuery(old, 'select version from phones')).map((r) => Number(r.version)), [2]);
+      const stale = await old.request('PATCH', '/beta/me/profile/phones/before-versions', { token, body: { displayName: 'stale' }, headers: { 'if-match': tag } });
+      assert.equal(stale.status, 412);
+    },
+  );
 });

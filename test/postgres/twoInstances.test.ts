@@ -6,10 +6,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { loadOrCreateDevKey, mintDelegatedToken, tenantIdFor, userIdFor } from '../../src/identity/devIssuer.ts';
+import { loadOrCreateDevKey } from '../../src/identity/devIssuer.ts';
 import { migrations } from '../../src/store/migrations.ts';
 import { createTestDatabase, type TestDatabase } from '../support/postgres.ts';
 import { startTestService, type TestService } from '../support/service.ts';
+import { unseenUserToken } from '../support/tokens.ts';
 
 let db: TestDatabase;
 let a: TestService;
@@ -73,21 +74,7 @@ test('a phone created through one instance is read, changed and deleted through 
 
 test('concurrent creates and updates through both instances lose nothing', { timeout: 60_000 }, async () => {
   // Users neither instance has seen yet: their first requests race to add them to the directory.
-  const key = await loadOrCreateDevKey(dataDir);
-  const tenantId = tenantIdFor('contoso');
-  const users = await Promise.all(
-    ['race.one@contoso.com', 'race.two@contoso.com'].map(async (upn) =>
-      mintDelegatedToken(key, {
-        tenantId,
-        userId: userIdFor(tenantId, upn),
-        userPrincipalName: upn,
-        displayName: upn,
-        scopes: ['User.ReadWrite'],
-        directoryRoles: [],
-        lifetimeSeconds: 600,
-      }),
-    ),
-  );
+  const users = await Promise.all(['race.one@contoso.com', 'race.two@contoso.com'].map((upn) => unseenUserToken(dataDir, upn)));
   const PER_USER = 30;
   const creates = users.flatMap((t) =>
     Array.from({ length: PER_USER }, (_, i) =>
@@ -125,23 +112,9 @@ test('concurrent creates and updates through both instances lose nothing', { tim
 test('20 new users whose first requests arrive at once through both instances: no 5xx, each in the directory once', { timeout: 120_000 }, async () => {
   // Each round: users neither instance has seen, each sending its first two requests at the same moment, one
   // to each instance, so both add the same user to the directory at once.
-  const key = await loadOrCreateDevKey(dataDir);
-  const tenantId = tenantIdFor('contoso');
   for (let round = 0; round < 10; round++) {
     const upns = Array.from({ length: 20 }, (_, i) => `first.${round}.${i}@contoso.com`);
-    const tokens = await Promise.all(
-      upns.map((upn) =>
-        mintDelegatedToken(key, {
-          tenantId,
-          userId: userIdFor(tenantId, upn),
-          userPrincipalName: upn,
-          displayName: upn,
-          scopes: ['User.ReadWrite'],
-          directoryRoles: [],
-          lifetimeSeconds: 600,
-        }),
-      ),
-    );
+    const tokens = await Promise.all(upns.map((upn) => unseenUserToken(dataDir, upn)));
     const answers = await Promise.all(
       tokens.flatMap((t, i) => [
         a.request('POST', '/beta/me/profile/phones', { token: t, body: { number: `+1 555 ${i}` } }),

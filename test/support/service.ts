@@ -54,6 +54,18 @@ export interface TestResponse {
   json: any;
 }
 
+/** A fetch response read whole: its text, and that text parsed when it is JSON. */
+export async function readAnswer(res: Response): Promise<TestResponse> {
+  const text = await res.text();
+  let json: unknown;
+  try {
+    json = text ? JSON.parse(text) : undefined;
+  } catch {
+    json = undefined;
+  }
+  return { status: res.status, headers: res.headers, text, json };
+}
+
 /**
  * `args` are extra settings as flags (e.g. ['--identity', 'entra', ...]). The store is the run's (TEST_STORE)
  * unless `args` names one with --database-url ('' for SQLite); a DATABASE_URL in the environment is never used.
@@ -99,15 +111,7 @@ export async function startTestService(
         body = JSON.stringify(options.body);
         headers['content-type'] ??= 'application/json';
       }
-      const res = await fetch(running.url + path, { method, headers, body });
-      const text = await res.text();
-      let json: unknown;
-      try {
-        json = text ? JSON.parse(text) : undefined;
-      } catch {
-        json = undefined;
-      }
-      return { status: res.status, headers: res.headers, text, json };
+      return readAnswer(await fetch(running.url + path, { method, headers, body }));
     },
     async restart() {
       await running.stop();
