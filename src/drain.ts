@@ -3,8 +3,9 @@
 // the listener closes between two reads of the sockets, and from then on every answer says Connection: close.
 //
 // Written here because Node does neither without a race, and no library fixes it:
-// - its keep-alive timeout destroys a connection whose timer ran out while the event loop was busy (a long
-//   synchronous database call, a lock wait), before the loop reads the request the client sent in time;
+// - its keep-alive timeout destroys a connection the moment its timer fires; after a busy spell of the event
+//   loop (a long synchronous database call, a lock wait) the timer can fire in the turn in which the client's
+//   next request arrives, before the loop reads it;
 // - its server.close() (and so fastify.close(), and http-terminator) destroys every connection idle at that
 //   instant, including one whose client has just sent its next request, still unread.
 // Either way the client sees a reset for a request it had every right to send.
