@@ -9,6 +9,7 @@
 // - A collection has no tag: If-Match holds only as "*", If-None-Match: * fails a POST, and a GET ignores
 //   If-None-Match (a full 200 always answers a conditional GET correctly).
 import type { FastifyRequest } from 'fastify';
+import type { VersionCondition } from '../store/types.ts';
 import { graphErrors } from './errors.ts';
 
 /** "*", or the opaque-tags of the list (quotes kept, W/ dropped: what both comparisons compare). */
@@ -17,15 +18,6 @@ type TagList = '*' | readonly string[];
 export interface Preconditions {
   readonly ifMatch?: TagList;
   readonly ifNoneMatch?: TagList;
-}
-
-/**
- * Which versions of a stored entity a write may apply to: only those in oneOf (empty: none) and none in noneOf.
- * The store puts it in the write's WHERE clause, so the check and the write are one statement.
- */
-export interface VersionCondition {
-  readonly oneOf?: readonly number[];
-  readonly noneOf?: readonly number[];
 }
 
 export const entityTag = (version: number): string => `W/"${version}"`;

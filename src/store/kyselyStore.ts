@@ -1,11 +1,10 @@
 // The store written once against Kysely's query builder, so each database only has to supply a dialect.
 import { sql, type ExpressionBuilder, type Insertable, type Kysely, type Selectable } from 'kysely';
-import type { VersionCondition } from '../graph/preconditions.ts';
 import { PHONE_TYPES, type ItemPhone, type ItemPhoneSettable } from '../profile/phones/schema.ts';
 import { facetColumns, facetFromRow, facetSettableColumns, modificationColumns } from './facetRows.ts';
 import type { Database, PhonesTable } from './schema.ts';
 import { afterSql, facetColumnMap, filterSql, orderBySql, sortKeys, type ColumnMap } from './querySql.ts';
-import type { DirectoryUser, Modification, NotWritten, PhoneStore, ProfileOwner, UserStore } from './types.ts';
+import type { DirectoryUser, Modification, NotWritten, PhoneStore, ProfileOwner, UserStore, VersionCondition } from './types.ts';
 
 /**
  * Keys from a request (a path segment) may hold what no stored key can: NUL, which the API refuses and

@@ -3,7 +3,6 @@
 import type { ItemPhone, ItemPhoneSettable } from '../profile/phones/schema.ts';
 import type { IdentitySet } from '../profile/itemFacet.ts';
 import type { FilterExpr, LiteralValue, OrderByItem } from '../graph/odata/ast.ts';
-import type { VersionCondition } from '../graph/preconditions.ts';
 import type { RateLimitCounter } from './rateLimits.ts';
 
 /** Whose profile a row belongs to. Every read and write is scoped by both parts. */
@@ -62,6 +61,15 @@ export interface PhoneStore {
   ): Promise<ItemPhone | NotWritten>;
   /** Deletes the phone only if its version meets `condition` (checked in the same statement). */
   delete(owner: ProfileOwner, id: string, condition?: VersionCondition): Promise<true | NotWritten>;
+}
+
+/**
+ * Which versions of a stored item a write may apply to: only those in oneOf (empty: none) and none in noneOf.
+ * The store puts it in the write's WHERE clause, so the check and the write are one statement.
+ */
+export interface VersionCondition {
+  readonly oneOf?: readonly number[];
+  readonly noneOf?: readonly number[];
 }
 
 /** Why a write did nothing: the owner has no such item, or its stored version is one the condition excludes. */
