@@ -1,16 +1,13 @@
 // What the checks (chaos, soak) share: the service as a real child process on a loopback port, its store (a
 // temporary DATA_DIR, or a fresh PostgreSQL database dropped afterwards), development tokens, and bounded HTTP calls.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
 import { tokenCommand } from '../src/tokenCommand.ts';
 import { createTestDatabase, postgresProblem, PG_ADMIN_URL, type TestDatabase } from '../test/support/postgres.ts';
+import { startServiceProcess } from '../test/support/process.ts';
 import { readAnswer, type TestResponse } from '../test/support/service.ts';
 
-export const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const STARTUP_TIMEOUT_MS = 30_000;
 const STOP_GRACE_MS = 10_000;
 
@@ -47,76 +44,36 @@ export async function createStore(kind: StoreKind): Promise<CheckStore> {
   return { kind, dataDir, database, args, token: (upn) => tokenCommand(['--user', upn, ...args]), remove };
 }
 
-/** The service as a child process: `node --import tsx src/main.ts serve`, exactly as `npm start` runs it. */
-export interface ServiceProcess {
+/** The service as a child process (test/support/process.ts), with the means to stop it however a check ends. */
+export interface CheckService {
   readonly url: string;
   readonly pid: number;
-  readonly proc: ChildProcess;
-  readonly exited: Promise<void>;
-  /** The last lines it wrote (stdout and stderr), for reports. */
-  output(): string;
+  readonly exited: Promise<unknown>;
   kill(signal: NodeJS.Signals): void;
   /** SIGTERM (graceful shutdown), SIGKILL if it overstays. */
   stop(): Promise<void>;
 }
 
-const running = new Set<ServiceProcess>();
+const running = new Set<CheckService>();
 
-/**
- * Starts the service on 127.0.0.1 with a port of the kernel's choosing and resolves once it has logged
- * 'listening' (pino's JSON line on stdout carries the url).
- */
-export async function startService(store: CheckStore, extraArgs: string[] = []): Promise<ServiceProcess> {
+/** Starts the service on 127.0.0.1 on a port of the kernel's choosing, at `store`. */
+export async function startService(store: CheckStore, extraArgs: string[] = []): Promise<CheckService> {
   const env = { ...process.env };
   // Settings come from the flags only, never from the caller's environment.
   for (const k of ['HOST', 'PORT', 'DATA_DIR', 'PUBLIC_URL', 'LOG_LEVEL', 'DATABASE_URL', 'TLS', 'TLS_CERT', 'TLS_KEY', 'IDENTITY', 'RATE_LIMIT']) delete env[k];
-  const proc = spawn(
-    process.execPath,
-    ['--import', 'tsx', 'src/main.ts', 'serve', '--host', '127.0.0.1', '--port', '0', '--log-level', 'info', ...store.args, ...extraArgs],
-    { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  let tail: string[] = [];
-  const keep = (line: string) => {
-    tail.push(line);
-    if (tail.length > 40) tail = tail.slice(-40);
-  };
-  const exited = new Promise<void>((resolve) => proc.once('close', () => resolve()));
-  createInterface({ input: proc.stderr! }).on('line', keep);
-  // Every request logs a line: stdout is read to the end, or the child would block on a full pipe.
-  const lines = createInterface({ input: proc.stdout! });
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => fail(`not listening after ${STARTUP_TIMEOUT_MS} ms`), STARTUP_TIMEOUT_MS);
-    const fail = (why: string) => {
-      clearTimeout(timer);
-      proc.kill('SIGKILL');
-      reject(new Error(`service ${why}:\n${tail.join('\n')}`));
-    };
-    lines.on('line', (line) => {
-      keep(line);
-      if (!line.includes('"listening"')) return;
-      try {
-        const entry = JSON.parse(line) as { msg?: string; url?: string };
-        if (entry.msg === 'listening' && entry.url) {
-          clearTimeout(timer);
-          resolve(entry.url);
-        }
-      } catch {
-        // not a log line of pino's
-      }
-    });
-    void exited.then(() => fail(`exited during start-up (code ${proc.exitCode}, signal ${proc.signalCode})`));
+  const { child, url, exited } = await startServiceProcess(['--host', '127.0.0.1', '--log-level', 'info', ...store.args, ...extraArgs], env, {
+    keepLines: 40,
+    startupTimeoutMs: STARTUP_TIMEOUT_MS,
   });
-  const service: ServiceProcess = {
+  const service: CheckService = {
     url,
-    pid: proc.pid!,
-    proc,
+    pid: child.pid!,
     exited,
-    output: () => tail.join('\n'),
-    kill: (signal) => void proc.kill(signal),
+    kill: (signal) => void child.kill(signal),
     async stop() {
-      if (proc.exitCode !== null || proc.signalCode !== null) return;
-      proc.kill('SIGTERM');
-      const timer = setTimeout(() => proc.kill('SIGKILL'), STOP_GRACE_MS);
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), STOP_GRACE_MS);
       await exited;
       clearTimeout(timer);
     },
