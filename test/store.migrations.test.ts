@@ -64,10 +64,16 @@ test('a database migrated by a newer version is refused by migrate and by serve 
 });
 
 /**
- * A store of an older version: migrated up to `migration` (applying every migration before it), filled by `fill`
- * through that schema, then started by this version, which migrates the rest, for `check`. Cleaned up either way.
+ * A store of an older version: migrated up to `migration` (applying every migration before it), with `user` in its
+ * directory and whatever `fill` writes through that schema, then started by this version, which migrates the rest,
+ * for `check`. Cleaned up either way.
  */
-async function fromOlderVersion(migration: string, fill: (db: Kysely<any>) => Promise<void>, check: (svc: TestService) => Promise<void>) {
+async function fromOlderVersion(
+  migration: string,
+  user: { upn: string; displayName: string },
+  fill: (db: Kysely<any>, owner: { tenantId: string; userId: string }) => Promise<void>,
+  check: (svc: TestService) => Promise<void>,
+) {
   const dataDir = mkdtempSync(join(tmpdir(), 'phones-migrate-'));
   const database = TEST_STORE === 'postgres' ? await createTestDatabase() : undefined;
   const db = new Kysely<any>({
@@ -82,7 +88,13 @@ async function fromOlderVersion(migration: string, fill: (db: Kysely<any>) => Pr
     if (error) throw error;
     const names = Object.keys(migrations);
     assert.deepEqual(results?.map((r) => r.migrationName), names.slice(0, names.indexOf(migration) + 1));
-    await fill(db);
+    const tenantId = tenantIdFor('contoso');
+    const userId = userIdFor(tenantId, user.upn);
+    await db
+      .insertInto('users')
+      .values({ tenant_id: tenantId, id: userId, user_principal_name: user.upn, upn_key: user.upn, display_name: user.displayName, created_date_time: '2026-01-01T00:00:00.000Z' })
+      .execute();
+    await fill(db, { tenantId, userId });
     await db.destroy();
     destroyed = true;
     // The service migrates the database when it starts.
@@ -101,13 +113,8 @@ test('0004_phones_source_types: a database of the previous version keeps every s
   await fromOlderVersion(
     // The schema of the previous version: every migration before 0004.
     '0003_service_secrets',
-    async (db) => {
-      const tenantId = tenantIdFor('contoso');
-      const userId = userIdFor(tenantId, upn);
-      await db
-        .insertInto('users')
-        .values({ tenant_id: tenantId, id: userId, user_principal_name: upn, upn_key: upn, display_name: 'Migrated User', created_date_time: '2026-01-01T00:00:00.000Z' })
-        .execute();
+    { upn, displayName: 'Migrated User' },
+    async (db, { tenantId, userId }) => {
       const sources: [string, number, string | null][] = [
         ['a-user', 1, 'User'],
         ['b-type-null', 1, null],
@@ -187,13 +194,8 @@ test('0006_phones_version: phones of the previous version start at version 1 (th
   const upn = 'unversioned.user@contoso.com';
   await fromOlderVersion(
     '0005_rate_limit_hits',
-    async (db) => {
-      const tenantId = tenantIdFor('contoso');
-      const userId = userIdFor(tenantId, upn);
-      await db
-        .insertInto('users')
-        .values({ tenant_id: tenantId, id: userId, user_principal_name: upn, upn_key: upn, display_name: 'Unversioned', created_date_time: '2026-01-01T00:00:00.000Z' })
-        .execute();
+    { upn, displayName: 'Unversioned' },
+    async (db, { tenantId, userId }) => {
       await db
         .insertInto('phones')
         .values({
