@@ -19,6 +19,13 @@ let source: TestService;
 let target: TestService;
 const tokens: string[] = [];
 
+/** A service with an empty store that trusts the source's development issuer, so the same tokens read both. */
+async function emptyCopy(name: string): Promise<TestService> {
+  const dir = mkdtempSync(join(tmpdir(), `phones-transfer-${name}-`));
+  copyFileSync(join(source.dataDir, 'dev-issuer-key.json'), join(dir, 'dev-issuer-key.json'));
+  return startTestService([], dir);
+}
+
 before(async () => {
   source = await startTestService();
   const post = async (token: string, body: unknown) => {
@@ -48,10 +55,7 @@ before(async () => {
   const patched = await source.request('PATCH', `/beta/me/profile/phones/${full.id}`, { token: viaApp, body: { type: 'home' } });
   assert.equal(patched.status, 200);
 
-  // The copy trusts the same development issuer, so the same tokens read both.
-  const targetDir = mkdtempSync(join(tmpdir(), 'phones-transfer-target-'));
-  copyFileSync(join(source.dataDir, 'dev-issuer-key.json'), join(targetDir, 'dev-issuer-key.json'));
-  target = await startTestService([], targetDir);
+  target = await emptyCopy('target');
 });
 after(async () => {
   await Promise.allSettled([source?.stop(), target?.stop()]);
@@ -200,10 +204,7 @@ test('a file larger than one batch (1,206 rows) is imported and exported back by
 });
 
 test('an export of the previous version (source_type, one string) imports: "User" becomes ["User"], {type: null} and null stay as they were', async () => {
-  // The copy trusts the same development issuer, so alice's token reads it.
-  const dir = mkdtempSync(join(tmpdir(), 'phones-transfer-old-'));
-  copyFileSync(join(source.dataDir, 'dev-issuer-key.json'), join(dir, 'dev-issuer-key.json'));
-  const fresh = await startTestService([], dir);
+  const fresh = await emptyCopy('old');
   try {
     const lines = exported(source).trimEnd().split('\n');
     const header = JSON.parse(lines[0]!);
@@ -254,9 +255,7 @@ test('an export of the previous version (source_type, one string) imports: "User
 });
 
 test('an export made before phones had a version (0006) imports: every phone at version 1, and the ETag follows from there', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'phones-transfer-unversioned-'));
-  copyFileSync(join(source.dataDir, 'dev-issuer-key.json'), join(dir, 'dev-issuer-key.json'));
-  const fresh = await startTestService([], dir);
+  const fresh = await emptyCopy('unversioned');
   try {
     const lines = exported(source).trimEnd().split('\n');
     const header = JSON.parse(lines[0]!);
