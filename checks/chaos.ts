@@ -18,7 +18,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import fc from 'fast-check';
 import { SQLITE_FILE } from '../src/store/sqlite.ts';
 import { PHONE_TYPES } from '../src/profile/phones/schema.ts';
-import { ALLOWED_AUDIENCES } from '../src/profile/itemFacet.ts';
+import { ALLOWED_AUDIENCES } from '../src/model/itemFacet.ts';
 import { bounded, call, cleanUp, createStore, startService, withoutContext, type CheckStore, type StoreKind } from './support.ts';
 
 const { values: flags } = parseArgs({

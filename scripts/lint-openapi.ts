@@ -89,8 +89,9 @@ async function main(args: string[]): Promise<number> {
   } else {
     // What registerOpenApiRoutes serves, built from the same model.
     const { buildOpenApi } = await import('../src/graph/openapi.ts');
-    const { phonesEdmModel } = await import('../src/profile/phones/schema.ts');
-    doc = buildOpenApi(phonesEdmModel);
+    const { profileEdmModel } = await import('../src/profile/edmModel.ts');
+    const { PROFILE_COLLECTIONS } = await import('../src/profile/collections.ts');
+    doc = buildOpenApi(profileEdmModel(PROFILE_COLLECTIONS));
     what = 'the generated OpenAPI document';
   }
   const { totals, problems, stderr } = await lintOpenApi(doc);

@@ -15,13 +15,16 @@ import type { TokenVerifier } from './identity/principal.ts';
 import type { ServiceMetrics } from './metrics/registry.ts';
 import { installMetrics, routeOf } from './metrics/routes.ts';
 import { installProfileAccess, profileAccessResolver } from './profile/access.ts';
-import { registerPhoneRoutes } from './profile/phones/routes.ts';
-import { phonesEdmModel } from './profile/phones/schema.ts';
+import type { ProfileCollection } from './profile/collection.ts';
+import { registerCollectionRoutes } from './profile/collectionRoutes.ts';
+import { profileEdmModel } from './profile/edmModel.ts';
 import { registerProfileRoutes } from './profile/routes.ts';
 import type { Store } from './store/types.ts';
 
 export interface AppParts {
   config: Config;
+  /** The profile collections served (profile/collections.ts); the store was opened with their tables. */
+  collections: readonly ProfileCollection<any>[];
   store: Store;
   verifier: TokenVerifier;
   logger: FastifyBaseLogger;
@@ -41,7 +44,7 @@ export interface App {
   setState(state: Lifecycle): void;
 }
 
-export function buildApp({ config, store, verifier, logger, skipTokens, tls, metrics }: AppParts): App {
+export function buildApp({ config, collections, store, verifier, logger, skipTokens, tls, metrics }: AppParts): App {
   let state: Lifecycle = 'starting';
   const listener = () => Fastify({
     ...(tls ? { https: { cert: tls.cert, key: tls.key } } : {}),
@@ -112,12 +115,15 @@ export function buildApp({ config, store, verifier, logger, skipTokens, tls, met
     // JSON batching replays each inner request through this same app (graph/batch.ts).
     registerBatchRoute(api);
     const publicBase = publicBaseOf(config.publicUrl, tls ? 'https' : 'http');
-    registerProfileRoutes(api, { phones: store.phones, resolveAccess, publicBase });
-    registerPhoneRoutes(api, { phones: store.phones, resolveAccess, publicBase, skipTokens });
+    registerProfileRoutes(api, { collections, store, resolveAccess, publicBase });
+    for (const collection of collections) {
+      registerCollectionRoutes(api, collection, store.facets(collection.table), { resolveAccess, publicBase, skipTokens });
+    }
     // $metadata: built once here from the descriptors that validate requests; anonymous, as on Graph.
-    registerMetadataRoute(api, phonesEdmModel);
+    const model = profileEdmModel(collections);
+    registerMetadataRoute(api, model);
     // OpenAPI (/beta/openapi.json) and a page for people (/beta/docs), from the same descriptors; anonymous.
-    registerOpenApiRoutes(api, phonesEdmModel);
+    registerOpenApiRoutes(api, model);
   });
 
   return {

@@ -3,6 +3,7 @@
 import closeWithGrace from 'close-with-grace';
 import { ConfigError, loadConfig, settingsHelp } from './config.ts';
 import { startService } from './serve.ts';
+import { PROFILE_TABLES } from './profile/collections.ts';
 import { openStore } from './store/open.ts';
 import { StoreStartError, TransferError } from './store/types.ts';
 import { TOKEN_HELP, tokenCommand, UsageError } from './tokenCommand.ts';
@@ -52,7 +53,7 @@ async function main(argv: string[]): Promise<number> {
       process.stdout.write(`${await tokenCommand(rest)}\n`);
       return 0;
     case 'migrate': {
-      const store = await openStore(loadConfig(rest), { onWaiting: (message) => process.stderr.write(`${message}\n`) });
+      const store = await openStore(loadConfig(rest), PROFILE_TABLES, { onWaiting: (message) => process.stderr.write(`${message}\n`) });
       process.stderr.write(`migrated: ${store.kind} at ${store.location}\n`);
       await store.close();
       return 0;

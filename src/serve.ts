@@ -7,6 +7,8 @@ import type { Config } from './config.ts';
 import { trackConnections } from './drain.ts';
 import { verifierFromConfig } from './identity/fromConfig.ts';
 import { ServiceMetrics } from './metrics/registry.ts';
+import type { ProfileCollection } from './profile/collection.ts';
+import { PROFILE_COLLECTIONS } from './profile/collections.ts';
 import { openStore } from './store/open.ts';
 import { tlsFromConfig } from './tls.ts';
 
@@ -22,7 +24,12 @@ export interface RunningService {
   stop(options?: { drain?: boolean }): Promise<void>;
 }
 
-export async function startService(config: Config): Promise<RunningService> {
+export interface ServiceParts {
+  /** The profile collections to serve: PROFILE_COLLECTIONS unless a test declares others. */
+  readonly collections?: readonly ProfileCollection<any>[];
+}
+
+export async function startService(config: Config, { collections = PROFILE_COLLECTIONS }: ServiceParts = {}): Promise<RunningService> {
   const logger = pino({
     level: config.logLevel,
     base: { service: 'graph-profile-phones' },
@@ -32,10 +39,10 @@ export async function startService(config: Config): Promise<RunningService> {
   const tls = await tlsFromConfig(config);
   // Made before the store opens: the store reports its group commits and failures to it.
   const metrics = config.metrics === 'on' ? new ServiceMetrics() : undefined;
-  const store = await openStore(config, { onWaiting: (message) => logger.warn(message), ...metrics?.storeEvents });
+  const store = await openStore(config, collections.map((c) => c.table), { onWaiting: (message) => logger.warn(message), ...metrics?.storeEvents });
   const verifier = await verifierFromConfig(config, logger);
   // The $skiptoken key lives in the database: a nextLink made by one instance works on every other, and after a restart.
-  const app = buildApp({ config, store, verifier, logger, skipTokens: new SkipTokens(await store.sharedSecret('skiptoken')), tls, metrics });
+  const app = buildApp({ config, collections, store, verifier, logger, skipTokens: new SkipTokens(await store.sharedSecret('skiptoken')), tls, metrics });
   const connections = trackConnections(app.http.server, tls !== undefined);
   try {
     await app.http.listen({ host: config.host, port: config.port });

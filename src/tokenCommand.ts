@@ -13,6 +13,8 @@ import {
   userIdFor,
 } from './identity/devIssuer.ts';
 import { Directory } from './identity/directory.ts';
+import { PROFILE_TABLES } from './profile/collections.ts';
+import type { FacetTable } from './store/facetTable.ts';
 import { openStore } from './store/open.ts';
 
 export const TOKEN_HELP = `Usage:
@@ -31,7 +33,8 @@ Prints one access token signed by the development issuer of DATA_DIR (created on
   --expires-in  lifetime in seconds. Default: 3600
   --data-dir    as for the server (DATA_DIR); must be the server's to be accepted there`;
 
-export async function tokenCommand(args: string[]): Promise<string> {
+/** `tables`: the profile collections' tables the server keeps (it opens the same store to record the user). */
+export async function tokenCommand(args: string[], tables: readonly FacetTable<any>[] = PROFILE_TABLES): Promise<string> {
   const settingFlags = new Set(SETTINGS.map((s) => s.flag));
   const { values } = parseArgs({
     args,
@@ -71,7 +74,7 @@ export async function tokenCommand(args: string[]): Promise<string> {
   if (!upn) throw new UsageError('--user <userPrincipalName> is required (or --app-only).');
   if (/\s/.test(upn) || upn.length > 113) throw new UsageError('--user must be a userPrincipalName without spaces, at most 113 characters.');
   const user = { tenantId, id: userIdFor(tenantId, upn), userPrincipalName: upn, displayName: values.name ?? displayNameFromUpn(upn) };
-  const store = await openStore(config);
+  const store = await openStore(config, tables);
   try {
     await new Directory(store.users).add(user);
   } finally {

@@ -5,7 +5,7 @@ import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import cliProgress from 'cli-progress';
 import { loadConfig, SETTINGS, type Config } from './config.ts';
-import { migrations } from './store/migrations.ts';
+import { PROFILE_TABLES } from './profile/collections.ts';
 import { openStore } from './store/open.ts';
 import { TransferError, type Store, type TransferRecord } from './store/types.ts';
 
@@ -50,7 +50,7 @@ const tally = (counts: Record<string, number>) =>
     .join(', ');
 
 async function withStore<T>(config: Config, streams: Streams, run: (store: Store) => Promise<T>): Promise<T> {
-  const store = await openStore(config, { onWaiting: (m) => streams.err.write(`${m}\n`) });
+  const store = await openStore(config, PROFILE_TABLES, { onWaiting: (m) => streams.err.write(`${m}\n`) });
   try {
     return await run(store);
   } finally {
@@ -134,7 +134,8 @@ function checkHeader(value: unknown, schema: readonly string[], where: string): 
   if (typeof h !== 'object' || h === null || h.format !== FORMAT || !Array.isArray(h.schema)) {
     throw new TransferError(`${where}: not the header of an export ({"format":"${FORMAT}","schema":[...]}).`);
   }
-  const unknown = h.schema.filter((m) => typeof m !== 'string' || !(m in migrations) || !schema.includes(m));
+  // The store was migrated when it opened: its schema is every migration this version knows.
+  const unknown = h.schema.filter((m) => typeof m !== 'string' || !schema.includes(m));
   if (unknown.length > 0) {
     throw new TransferError(`${where}: the file was exported by a newer version of the service (schema ${unknown.join(', ')}); import it with that version.`);
   }

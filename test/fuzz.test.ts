@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, afterEach, before, beforeEach, test } from 'node:test';
 import fc from 'fast-check';
-import { ALLOWED_AUDIENCES } from '../src/profile/itemFacet.ts';
+import { ALLOWED_AUDIENCES } from '../src/model/itemFacet.ts';
 import { PHONE_TYPES } from '../src/profile/phones/schema.ts';
 import { assertGraphErrorEnvelope } from './support/assertions.ts';
 import { readAnswer, startTestService, type TestResponse, type TestService } from './support/service.ts';

@@ -1,4 +1,4 @@
-// Concurrent creates on the run's store. On SQLite they are group-committed (src/store/kyselyStore.ts): the
+// Concurrent creates on the run's store. On SQLite they are group-committed (src/store/kyselyFacetStore.ts): the
 // inserts of one event-loop turn share one transaction and one disk sync. Either way each create is answered only
 // once it is committed, and a row that cannot be written fails alone. On SQLite, a database locked by another
 // process past busy_timeout answers every waiting create 503 at once, writes none of them, and recovers.
@@ -7,20 +7,27 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import BetterSqlite3 from 'better-sqlite3';
 import { loadConfig } from '../src/config.ts';
-import { newPhone } from '../src/profile/phones/rules.ts';
+import { newItem } from '../src/profile/collection.ts';
+import { PROFILE_TABLES } from '../src/profile/collections.ts';
+import { phones as phoneCollection } from '../src/profile/phones/collection.ts';
+import type { ItemPhone } from '../src/profile/phones/schema.ts';
 import { openStore } from '../src/store/open.ts';
-import type { Store } from '../src/store/types.ts';
+import type { FacetStore, Store } from '../src/store/types.ts';
 import { TEST_STORE } from './support/postgres.ts';
 import { startTestService, type TestService } from './support/service.ts';
 import { rawQuery } from './support/storeAccess.ts';
 
 let svc: TestService;
 let store: Store;
+let phoneStore: FacetStore<ItemPhone>;
 before(async () => {
   svc = await startTestService();
   // A second store on the same database, as another instance (or the service's own) would use it.
-  store = await openStore(loadConfig(['--log-level', 'silent', ...svc.storeArgs]));
+  store = await openStore(loadConfig(['--log-level', 'silent', ...svc.storeArgs]), PROFILE_TABLES);
+  phoneStore = store.facets(phoneCollection.table);
 });
+
+const newPhone = (body: unknown, actor: Parameters<typeof newItem>[2]) => newItem(phoneCollection, body, actor);
 after(async () => {
   await store.close();
   await svc.stop();
@@ -32,7 +39,7 @@ test('100 concurrent inserts, one of them a duplicate key: the 100 others are co
   const owner = { tenantId: 'group-commit-tenant', userId: 'group-commit-user' };
   const phones = Array.from({ length: 100 }, (_, i) => newPhone({ number: `+1 555 ${String(i).padStart(4, '0')}` }, actor));
   const duplicate = { ...phones[0]!, number: 'duplicate' };
-  const results = await Promise.allSettled([...phones.map((p) => store.phones.insert(owner, p)), store.phones.insert(owner, duplicate)]);
+  const results = await Promise.allSettled([...phones.map((p) => phoneStore.insert(owner, p)), phoneStore.insert(owner, duplicate)]);
   assert.deepEqual(results.slice(0, 100).map((r) => r.status), Array(100).fill('fulfilled'));
   assert.equal(results[100]!.status, 'rejected');
   const rows = await rawQuery(svc, `select number from phones where tenant_id = 'group-commit-tenant' and user_id = 'group-commit-user'`);
@@ -66,7 +73,7 @@ if (TEST_STORE === 'sqlite') {
     try {
       const started = Date.now();
       // Three inserts in one turn of the event loop: one batch, so one busy_timeout (5 s), not one per insert.
-      results = await Promise.allSettled([1, 2, 3].map((n) => store.phones.insert(owner, newPhone({ number: `locked ${n}` }, actor))));
+      results = await Promise.allSettled([1, 2, 3].map((n) => phoneStore.insert(owner, newPhone({ number: `locked ${n}` }, actor))));
       waited = Date.now() - started;
       api = await svc.request('POST', '/beta/me/profile/phones', { token, body: { number: 'locked api' } });
     } finally {
@@ -81,7 +88,7 @@ if (TEST_STORE === 'sqlite') {
     assert.equal(api.json.error.code, 'serviceNotAvailable');
     assert.match(api.headers.get('retry-after') ?? '', /^\d+$/);
 
-    await store.phones.insert(owner, newPhone({ number: 'unlocked' }, actor));
+    await phoneStore.insert(owner, newPhone({ number: 'unlocked' }, actor));
     assert.deepEqual(await rawQuery(svc, `select number from phones where user_id = 'locked-out'`), [{ number: 'unlocked' }]);
   });
 }

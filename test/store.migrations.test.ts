@@ -11,10 +11,16 @@ import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect } from 'kysely';
 import pg from 'pg';
 import { tenantIdFor, userIdFor } from '../src/identity/devIssuer.ts';
-import { migrations } from '../src/store/migrations.ts';
+import { PROFILE_TABLES } from '../src/profile/collections.ts';
+import { serviceMigrations } from '../src/store/migrations.ts';
+import { postgresDialect } from '../src/store/postgres.ts';
+import { sqliteDialect } from '../src/store/sqlite.ts';
 import { createTestDatabase, TEST_STORE } from './support/postgres.ts';
 import { startTestService, type TestService } from './support/service.ts';
 import { rawQuery } from './support/storeAccess.ts';
+
+/** Every migration of this version, as the service runs them on the run's store. */
+const migrations = serviceMigrations(TEST_STORE === 'postgres' ? postgresDialect : sqliteDialect, PROFILE_TABLES);
 
 const root = new URL('..', import.meta.url).pathname;
 let svc: TestService;

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { loadConfig } from '../src/config.ts';
+import { PROFILE_TABLES } from '../src/profile/collections.ts';
 import { openStore } from '../src/store/open.ts';
 import { startTestService, type TestService } from './support/service.ts';
 import { answers, exported, npmRun as npm } from './support/transfer.ts';
@@ -296,7 +297,7 @@ test('an export made before phones had a version (0006) imports: every phone at 
 
 test('export reads one snapshot: what the service writes while it runs is in neither the count nor the rows', async () => {
   // The store as `npm run export` opens it, beside the running service that goes on writing.
-  const store = await openStore(loadConfig(['--log-level', 'silent', ...source.storeArgs]));
+  const store = await openStore(loadConfig(['--log-level', 'silent', ...source.storeArgs]), PROFILE_TABLES);
   const bob = tokens[1]!;
   let during: string | undefined;
   try {

@@ -3,6 +3,7 @@
 // ("The property 'x' does not exist on type ...", "A null value was found for the property named ..."),
 // which a JSON Schema validator such as Ajv cannot produce; and because one description here also
 // drives the stored columns and, later, $metadata and OpenAPI, so the types are written down once.
+import { UNSTORABLE_IN_REQUEST, unstorableText } from '../model/storableText.ts';
 import { graphErrors } from './errors.ts';
 
 export type EdmType =
@@ -203,12 +204,8 @@ function wrongType(value: unknown, path: string, t: EdmType): Error {
 
 function readString(value: string, maxLength: number, path: string, item?: number): string {
   const subject = item === undefined ? `The property '${path}'` : `The item at index ${item} of the property '${path}'`;
-  if (value.includes('\u0000')) {
-    throw graphErrors.invalidRequest(`${subject} contains a NUL character (U+0000), which is not allowed.`);
-  }
-  if (!value.isWellFormed()) {
-    throw graphErrors.invalidRequest(`${subject} contains a lone UTF-16 surrogate, which is not allowed.`);
-  }
+  const unstorable = unstorableText(value);
+  if (unstorable) throw graphErrors.invalidRequest(`${subject} contains ${UNSTORABLE_IN_REQUEST[unstorable]}, which is not allowed.`);
   // Length in UTF-16 code units, as .NET (and so Graph) counts a string's length.
   if (value.length > maxLength) {
     throw graphErrors.invalidRequest(`${subject} is ${value.length} characters long; at most ${maxLength} are allowed.`);

@@ -7,8 +7,8 @@ import type { Directory } from '../identity/directory.ts';
 import { isAllowed, type Operation } from '../identity/policy.ts';
 import type { Principal, TokenVerifier } from '../identity/principal.ts';
 import { unauthenticated } from '../identity/tokens.ts';
-import type { IdentitySet } from './itemFacet.ts';
-import type { ProfileOwner } from '../store/types.ts';
+import type { IdentitySet } from '../model/itemFacet.ts';
+import type { ProfileOwner } from '../model/profileOwner.ts';
 
 export interface ProfileAccess {
   readonly principal: Principal;
@@ -84,9 +84,18 @@ export function installProfileAccess(app: FastifyInstance): void {
   app.decorateRequest('profileAccess', null);
 }
 
+/** The path parameters of every profile route: /users/{userId}/profile/... (absent under /me), and an item's id. */
+export type ProfileParams = { userId?: string } & Record<string, string | undefined>;
+
 /** An onRequest hook: runs before the body is read, and settles who may reach which profile. */
 export function profileAccessHook(resolveAccess: ResolveProfileAccess, operation: Operation) {
-  return async function authorize(request: FastifyRequest) {
-    request.profileAccess = await resolveAccess(request, operation, (request.params as { userId?: string }).userId);
+  return async function authorize(request: FastifyRequest<{ Params: ProfileParams }>) {
+    request.profileAccess = await resolveAccess(request, operation, request.params.userId);
   };
+}
+
+/** The access profileAccessHook settled for this request; a route without the hook asking for it is a fault. */
+export function profileAccessOf(request: FastifyRequest): ProfileAccess {
+  if (!request.profileAccess) throw new Error(`no profile access on ${request.routeOptions.url}: the route lacks profileAccessHook`);
+  return request.profileAccess;
 }

@@ -12,18 +12,15 @@
 import type { EntityTypeDef } from '../graph/edm.ts';
 import type { FilterExpr } from '../graph/odata/ast.ts';
 import { parseFilter } from '../graph/odata/parse.ts';
-import type { ListQuery, ProfileOwner } from '../store/types.ts';
+import type { ItemFacet } from '../model/itemFacet.ts';
+import type { FacetStore } from '../store/types.ts';
 import type { ProfileAccess } from './access.ts';
-import type { ItemFacet } from './itemFacet.ts';
 
 /** The audiences that include any reader of the owner's organization. */
 export const ORGANIZATION_AUDIENCES: readonly string[] = ['organization', 'federatedOrganizations', 'everyone'];
 
-export interface FacetReads<T> {
-  list(owner: ProfileOwner, query: ListQuery): Promise<T[]>;
-  count(owner: ProfileOwner, filter?: FilterExpr): Promise<number>;
-  get(owner: ProfileOwner, id: string): Promise<T | undefined>;
-}
+/** The reads of a collection's store. */
+export type FacetReads<T extends ItemFacet> = Pick<FacetStore<T>, 'list' | 'count' | 'get'>;
 
 const filters = new WeakMap<EntityTypeDef, FilterExpr>();
 

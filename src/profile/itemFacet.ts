@@ -1,20 +1,8 @@
-// itemFacet: the abstract base of every profile collection (phones, emails, addresses, ...).
-// Its properties, their wire order and the server-managed values live here so a second
-// collection reuses them untouched.
-import { edm, type EdmType, type PropertyDef } from '../graph/edm.ts';
-
-export const ALLOWED_AUDIENCES = [
-  'me',
-  'family',
-  'contacts',
-  'groupMembers',
-  'organization',
-  'federatedOrganizations',
-  'everyone',
-  'unknownFutureValue',
-] as const;
-
-export const DEFAULT_ALLOWED_AUDIENCES: readonly string[] = ['organization'];
+// itemFacet: the abstract base of every profile collection (phones, emails, addresses, ...), as an EDM type:
+// its properties, their wire order, which ones a caller may set. A collection's entity type starts with these,
+// so a second collection reuses them untouched. The values' types are the model's (model/itemFacet.ts).
+import { edm, type EdmType, type EntityTypeDef, type PropertyDef } from '../graph/edm.ts';
+import { ALLOWED_AUDIENCES } from '../model/itemFacet.ts';
 
 /** Limits on source.type (Graph documents none; see docs/differences-from-graph.md). */
 export const SOURCE_TYPE_LIMITS = { maxItems: 32, maxLength: 128 } as const;
@@ -88,64 +76,8 @@ export const itemFacetProperties = {
   },
 } as const satisfies Record<string, PropertyDef>;
 
-export interface Identity {
-  id: string | null;
-  displayName: string | null;
-}
-
-export interface IdentitySet {
-  application: Identity | null;
-  device: Identity | null;
-  user: Identity | null;
-}
-
-export interface InferenceData {
-  confidenceScore: number | null;
-  userHasVerifiedAccuracy: boolean | null;
-}
-
-export interface PersonDataSources {
-  type: (string | null)[] | null;
-}
-
-/** The values of an itemFacet a caller may set. */
-export interface ItemFacetSettable {
-  allowedAudiences: string[];
-  inference: InferenceData | null;
-  isSearchable: boolean | null;
-  source: PersonDataSources | null;
-}
-
-/** The values the server keeps on every itemFacet. */
-export interface ItemFacetManaged {
-  id: string;
-  createdDateTime: string;
-  createdBy: IdentitySet;
-  lastModifiedDateTime: string;
-  lastModifiedBy: IdentitySet;
-  /**
-   * 1 when created, one more on every update. Not a Graph property (never on the wire): the entity tag is made
-   * from it (graph/preconditions.ts), and conditional writes compare it.
-   */
-  version: number;
-}
-
-export type ItemFacet = ItemFacetManaged & ItemFacetSettable;
-
-/** itemFacet's values in wire order, ready to be followed by the derived type's own properties. */
-export function itemFacetToWire(f: ItemFacet): Record<string, unknown> {
-  return {
-    id: f.id,
-    allowedAudiences: f.allowedAudiences.join(','),
-    inference: f.inference,
-    createdDateTime: f.createdDateTime,
-    createdBy: f.createdBy,
-    lastModifiedDateTime: f.lastModifiedDateTime,
-    lastModifiedBy: f.lastModifiedBy,
-    isSearchable: f.isSearchable,
-    source: f.source,
-  };
-}
+/** itemFacet as an entity type, for $metadata: the abstract base type of every collection's entity type. */
+export const itemFacetType: EntityTypeDef = { name: 'microsoft.graph.itemFacet', properties: itemFacetProperties };
 
 /**
  * Graph writes DateTimeOffset with seven fractional digits ("2020-07-06T06:34:12.2294868Z").

@@ -4,16 +4,13 @@
 import type { FastifyRequest } from 'fastify';
 import type { EntityTypeDef } from '../graph/edm.ts';
 import { graphErrors } from '../graph/errors.ts';
-import type { FilterExpr, LiteralValue, OrderByItem } from '../graph/odata/ast.ts';
+import type { LiteralValue, OrderByItem } from '../graph/odata/ast.ts';
 import { applySelect, readCollectionQuery } from '../graph/odata/collectionQuery.ts';
 import { parseOrderBy } from '../graph/odata/parse.ts';
 import type { SkipTokens } from '../graph/odata/skipToken.ts';
-import type { ListQuery, ProfileOwner } from '../store/types.ts';
-
-export interface CollectionStore<T> {
-  list(owner: ProfileOwner, query: ListQuery): Promise<T[]>;
-  count(owner: ProfileOwner, filter?: FilterExpr): Promise<number>;
-}
+import type { ItemFacet } from '../model/itemFacet.ts';
+import type { ProfileOwner } from '../model/profileOwner.ts';
+import type { FacetStore } from '../store/types.ts';
 
 export interface Page {
   readonly select: readonly string[] | undefined;
@@ -58,10 +55,10 @@ function valueAt(wire: Record<string, unknown>, path: readonly string[]): Litera
 /** Query-string encoding that keeps `$`, `,`, `'` and `/` readable, as Graph's links do. */
 const encode = (v: string) => encodeURIComponent(v).replace(/%24/g, '$').replace(/%2C/gi, ',').replace(/%2F/gi, '/');
 
-export async function listPage<T>(
+export async function listPage<T extends ItemFacet>(
   request: FastifyRequest,
   owner: ProfileOwner,
-  store: CollectionStore<T>,
+  store: Pick<FacetStore<T>, 'list' | 'count'>,
   entity: EntityTypeDef,
   toWire: (item: T) => Record<string, unknown>,
   skipTokens: SkipTokens,

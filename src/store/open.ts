@@ -1,8 +1,10 @@
 // Chooses and opens the store from the configuration: PostgreSQL when DATABASE_URL is set, else SQLite in DATA_DIR.
 import type { Config } from '../config.ts';
+import type { ItemFacet } from '../model/itemFacet.ts';
+import type { FacetTable } from './facetTable.ts';
 import { openPostgresStore } from './postgres.ts';
 import { openSqliteStore } from './sqlite.ts';
-import type { Store } from './types.ts';
+import type { FacetStore, Store } from './types.ts';
 
 export interface OpenEvents {
   /** Told about each failed attempt while start-up waits for an unreachable database. */
@@ -10,13 +12,14 @@ export interface OpenEvents {
   /** Told the size of each batch of creates SQLite's group commit writes in one transaction. */
   onGroupCommit?: (batchSize: number) => void;
   /**
-   * Told of every store operation that fails (e.g. 'phones.insert'), and whether the failure means "unavailable
+   * Told of every store operation that fails (e.g. 'phones.insert': a collection's operations are named by its table), and whether the failure means "unavailable
    * for now" (Store.isUnavailable). The failure itself still reaches the caller.
    */
   onFailure?: (operation: string, unavailable: boolean) => void;
 }
 
-export async function openStore(config: Config, events: OpenEvents = {}): Promise<Store> {
+/** `tables`: the profile collections' tables (profile/collections.ts); every opener of one database passes the same. */
+export async function openStore(config: Config, tables: readonly FacetTable<any>[], events: OpenEvents = {}): Promise<Store> {
   const store =
     config.databaseUrl !== undefined
       ? await openPostgresStore({
@@ -26,9 +29,10 @@ export async function openStore(config: Config, events: OpenEvents = {}): Promis
           idleTimeoutMs: config.pgIdleTimeoutMs,
           statementTimeoutMs: config.pgStatementTimeoutMs,
           startupWaitMs: config.pgStartupWaitMs,
+          tables,
           onWaiting: events.onWaiting,
         })
-      : await openSqliteStore({ dataDir: config.dataDir, synchronous: config.sqliteSynchronous, onGroupCommit: events.onGroupCommit });
+      : await openSqliteStore({ dataDir: config.dataDir, synchronous: config.sqliteSynchronous, tables, onGroupCommit: events.onGroupCommit });
   return events.onFailure ? reportingFailures(store, events.onFailure) : store;
 }
 
@@ -51,10 +55,14 @@ function reportingFailures(store: Store, onFailure: NonNullable<OpenEvents['onFa
     Object.fromEntries(
       Object.entries(of).map(([key, value]) => [key, typeof value === 'function' ? reporting(`${name}.${key}`, value.bind(of)) : value]),
     ) as T;
+  const facetStores = new Map<FacetTable<any>, FacetStore<any>>();
   return {
     ...store,
     users: part('users', store.users),
-    phones: part('phones', store.phones),
+    facets<T extends ItemFacet>(table: FacetTable<T>): FacetStore<T> {
+      if (!facetStores.has(table)) facetStores.set(table, part(table.name, store.facets(table)));
+      return facetStores.get(table)!;
+    },
     transfer: part('transfer', store.transfer),
     ...(store.rateLimits ? { rateLimits: part('rateLimits', store.rateLimits) } : {}),
     sharedSecret: reporting('sharedSecret', store.sharedSecret.bind(store)),

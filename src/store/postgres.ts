@@ -3,6 +3,8 @@
 // (the HTTP layer answers 503), and the next one reconnects, so the service recovers by itself.
 import pg from 'pg';
 import { Kysely, PostgresDialect, sql } from 'kysely';
+import { columnKindFrom, type StoreDialect } from './dialect.ts';
+import type { FacetTable } from './facetTable.ts';
 import { kyselyBackedStore } from './kyselyBackedStore.ts';
 import { postgresRateLimits } from './rateLimits.ts';
 import { migrateToLatest } from './migrations.ts';
@@ -19,6 +21,8 @@ export interface PostgresOptions {
   statementTimeoutMs: number;
   /** How long start-up keeps trying while the database cannot be reached; 0 fails at once. */
   startupWaitMs: number;
+  /** The profile collections' tables to keep (migrated at start-up). */
+  tables: readonly FacetTable<any>[];
   /** Told about each failed attempt while start-up waits for the database. */
   onWaiting?: (message: string) => void;
 }
@@ -57,6 +61,32 @@ const describe = (err: unknown): string =>
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** Any fixed number: the advisory lock that serializes migrations between instances of this service. */
+const MIGRATION_LOCK = 0x70686f6e; // "phon"
+
+/** Column types by the names PostgreSQL reports (its internal ones: int4 for integer, float8 for double precision). */
+const POSTGRES_COLUMN_KINDS = { text: 'string', int4: 'integer', int8: 'integer', float8: 'number' } as const;
+
+export const postgresDialect: StoreDialect = {
+  kind: 'postgres',
+  // Text compares by the database's collation (often a locale, where 'B' sorts after 'a'): columns say "C".
+  textComparesBytes: false,
+  byteOrderText: sql`text collate "C"`,
+  jsonArrayOf: (value) => sql<string>`json_build_array(${value})::text`,
+  async beginMigrations(conn) {
+    await sql`begin`.execute(conn);
+    // Migrations are not requests: the pool's statement timeout must not cut them (or the wait for the lock) short.
+    await sql`set local statement_timeout = '10min'`.execute(conn);
+    // Transaction-level, so that it also works through PgBouncer in transaction mode.
+    await sql`select pg_advisory_xact_lock(${sql.lit(MIGRATION_LOCK)})`.execute(conn);
+  },
+  columnKind: (dataType) => columnKindFrom(POSTGRES_COLUMN_KINDS, dataType),
+  // The connection pool already commits concurrent inserts together.
+  groupCommit: false,
+  isUnavailable: isPostgresUnavailable,
+  isUniqueViolation: (err) => (err as { code?: unknown } | null)?.code === UNIQUE_VIOLATION,
+};
+
 export async function openPostgresStore(options: PostgresOptions): Promise<Store> {
   const location = postgresLocation(options.url);
   const pool = new pg.Pool({
@@ -81,7 +111,7 @@ export async function openPostgresStore(options: PostgresOptions): Promise<Store
       if (rows[0]?.server_encoding !== 'UTF8') {
         throw new StoreStartError(`PostgreSQL database at ${location} has encoding ${rows[0]?.server_encoding}; create it with ENCODING 'UTF8'.`);
       }
-      await migrateToLatest(db);
+      await migrateToLatest(db, postgresDialect, options.tables);
       break;
     } catch (err) {
       const waitMore = isPostgresUnavailable(err) && Date.now() < deadline;
@@ -102,7 +132,7 @@ export async function openPostgresStore(options: PostgresOptions): Promise<Store
 
   // Throttling counts are shared through the database: instances behind one load balancer enforce one limit.
   return {
-    ...kyselyBackedStore(db, { kind: 'postgres', location, isUnavailable: isPostgresUnavailable }, { isUniqueViolation: (err) => (err as { code?: unknown } | null)?.code === UNIQUE_VIOLATION }),
+    ...kyselyBackedStore({ db, dialect: postgresDialect, location, tables: options.tables }),
     rateLimits: postgresRateLimits(db),
     poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount, max: options.poolMax }),
   };

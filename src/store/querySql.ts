@@ -3,14 +3,15 @@
 // the owner's index (tenant_id, user_id, ...) stays the access path. Nothing is filtered in memory.
 import { sql, type RawBuilder, type SqlBool } from 'kysely';
 import type { FilterExpr, LiteralValue, OrderByItem, PropertyRef } from '../graph/odata/ast.ts';
-import { audiencesToMask } from './facetRows.ts';
-import { ALLOWED_AUDIENCES } from '../profile/itemFacet.ts';
+import { audienceBit, audiencesToMask, identityColumn, STORED_IDENTITIES, type IdentitySetPrefix } from './facetRows.ts';
+import type { FacetTable, OwnColumn } from './facetTable.ts';
 
 /** How a property path is stored. */
 export type Column =
-  | { readonly kind: 'text' | 'number' | 'boolean' | 'flags'; readonly column: string }
-  /** A non-flags enum stored as its member name; it sorts by declaration order, as .NET (Graph) sorts enums. */
-  | { readonly kind: 'enum'; readonly column: string; readonly members: readonly string[] }
+  /** text, number, boolean (0/1) or a non-flags enum (its member name), as a collection's own properties are kept too. */
+  | OwnColumn
+  /** allowedAudiences: a set of members as bits. */
+  | { readonly kind: 'flags'; readonly column: string }
   /** A complex value stored flattened, with a 0/1 column saying whether it is there at all. */
   | { readonly kind: 'present'; readonly column: string }
   /** An identity {id, displayName}: null when both are. */
@@ -18,12 +19,15 @@ export type Column =
   /** Never null (identitySet) or always null (identitySet.device and its members). */
   | { readonly kind: 'constant'; readonly isNull: boolean };
 
-const identitySetColumns = (property: 'createdBy' | 'lastModifiedBy', prefix: 'created_by' | 'modified_by') => {
+/** The property paths of one identity set (createdBy, lastModifiedBy), and where each is stored. */
+const identitySetPaths = (property: 'createdBy' | 'lastModifiedBy', prefix: IdentitySetPrefix) => {
   const out: Record<string, Column> = { [property]: { kind: 'constant', isNull: false } };
-  for (const [member, short] of [['user', 'user'], ['application', 'app']] as const) {
-    out[`${property}/${member}`] = { kind: 'identity', idColumn: `${prefix}_${short}_id`, nameColumn: `${prefix}_${short}_name` };
-    out[`${property}/${member}/id`] = { kind: 'text', column: `${prefix}_${short}_id` };
-    out[`${property}/${member}/displayName`] = { kind: 'text', column: `${prefix}_${short}_name` };
+  for (const member of Object.keys(STORED_IDENTITIES) as (keyof typeof STORED_IDENTITIES)[]) {
+    const idColumn = identityColumn(prefix, member, 'id');
+    const nameColumn = identityColumn(prefix, member, 'name');
+    out[`${property}/${member}`] = { kind: 'identity', idColumn, nameColumn };
+    out[`${property}/${member}/id`] = { kind: 'text', column: idColumn };
+    out[`${property}/${member}/displayName`] = { kind: 'text', column: nameColumn };
   }
   for (const path of ['device', 'device/id', 'device/displayName']) out[`${property}/${path}`] = { kind: 'constant', isNull: true };
   return out;
@@ -42,11 +46,23 @@ export const facetColumnMap: Readonly<Record<string, Column>> = {
   source: { kind: 'present', column: 'source_present' },
   // source/type is a collection (stored as JSON text in source_types): the parser refuses comparing or
   // ordering by it, since lambda operators (any, all) are not supported.
-  ...identitySetColumns('createdBy', 'created_by'),
-  ...identitySetColumns('lastModifiedBy', 'modified_by'),
+  ...identitySetPaths('createdBy', 'created_by'),
+  ...identitySetPaths('lastModifiedBy', 'modified_by'),
 };
 
 export type ColumnMap = Readonly<Record<string, Column>>;
+
+const columnMaps = new WeakMap<FacetTable<any>, ColumnMap>();
+
+/** Every property path of a collection's items a query may name: itemFacet's, then the collection's own (made once per table). */
+export function columnMapOf(table: FacetTable<any>): ColumnMap {
+  let map = columnMaps.get(table);
+  if (!map) {
+    map = { ...facetColumnMap, ...(table.columns as Readonly<Record<string, OwnColumn>>) };
+    columnMaps.set(table, map);
+  }
+  return map;
+}
 
 const TRUE = sql<SqlBool>`1 = 1`;
 const FALSE = sql<SqlBool>`1 = 0`;
@@ -112,8 +128,7 @@ export function filterSql(map: ColumnMap, e: FilterExpr): RawBuilder<SqlBool> {
     case 'has': {
       const column = columnOf(map, e.property);
       if (column.kind !== 'flags') return FALSE;
-      const bit = 1 << ALLOWED_AUDIENCES.indexOf(e.member as (typeof ALLOWED_AUDIENCES)[number]);
-      return sql<SqlBool>`(${sql.ref(column.column)} & ${bit}) <> 0`;
+      return sql<SqlBool>`(${sql.ref(column.column)} & ${audienceBit(e.member)}) <> 0`;
     }
     case 'function': {
       const column = columnOf(map, e.property);

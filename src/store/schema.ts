@@ -12,7 +12,7 @@ export interface UsersTable {
   created_date_time: string;
 }
 
-/** The columns every itemFacet table has. */
+/** The columns every profile collection's table has: itemFacet's values and the owner's keys. */
 export interface FacetColumns {
   tenant_id: string;
   user_id: string;
@@ -42,15 +42,12 @@ export interface FacetColumns {
   version: number;
 }
 
-export interface PhonesTable extends FacetColumns {
-  display_name: string | null;
-  number: string;
-  type: string | null;
-}
-
+/**
+ * The tables of the service itself. Each profile collection's table (itemFacet's columns, then its own) is declared
+ * by the collection (facetTable.ts) and reached by name.
+ */
 export interface Database {
   users: UsersTable;
-  phones: PhonesTable;
   /** Secrets every instance on this database shares (e.g. the $skiptoken key), made by the first to need one. */
   service_secrets: { name: string; value: string };
   rate_limit_hits: { key: string; window_start_ms: string | number; hits: number; expires_at_ms: string | number };

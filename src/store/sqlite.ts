@@ -2,7 +2,9 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import { Kysely, SqliteDialect } from 'kysely';
+import { Kysely, sql, SqliteDialect } from 'kysely';
+import { columnKindFrom, type StoreDialect } from './dialect.ts';
+import type { FacetTable } from './facetTable.ts';
 import { kyselyBackedStore } from './kyselyBackedStore.ts';
 import { migrateToLatest } from './migrations.ts';
 import type { Database } from './schema.ts';
@@ -12,6 +14,8 @@ export interface SqliteOptions {
   dataDir: string;
   /** 'full' syncs every commit to disk; 'normal' can lose the last commits on power loss (never corrupts). */
   synchronous: 'full' | 'normal';
+  /** The profile collections' tables to keep (migrated at start-up). */
+  tables: readonly FacetTable<any>[];
   /** Told the size of each group-committed batch of creates. */
   onGroupCommit?: (batchSize: number) => void;
 }
@@ -49,18 +53,30 @@ export async function openSqliteStore(options: SqliteOptions): Promise<Store> {
   raw.pragma('busy_timeout = 5000');
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(raw) }) });
   try {
-    await migrateToLatest(db);
+    await migrateToLatest(db, sqliteDialect, options.tables);
   } catch (err) {
     await db.destroy();
     throw err;
   }
-  // Every commit is a sync to disk with synchronous=full: concurrent creates share one (kyselyStore.ts).
-  return kyselyBackedStore(
-    db,
-    { kind: 'sqlite', location, isUnavailable: isSqliteUnavailable },
-    { groupCommit: true, onGroupCommit: options.onGroupCommit, isUniqueViolation: isSqliteUniqueViolation },
-  );
+  return kyselyBackedStore({ db, dialect: sqliteDialect, location, tables: options.tables, onGroupCommit: options.onGroupCommit });
 }
+
+/** Column types as SQLite reports them: as the migrations declare them. */
+const SQLITE_COLUMN_KINDS = { text: 'string', integer: 'integer', bigint: 'integer', 'double precision': 'number' } as const;
+
+export const sqliteDialect: StoreDialect = {
+  kind: 'sqlite',
+  textComparesBytes: true, // the default BINARY collation
+  byteOrderText: sql`text`,
+  jsonArrayOf: (value) => sql<string>`json_array(${value})`,
+  // BEGIN IMMEDIATE takes the write lock at once: a second instance waits (busy_timeout) until the first commits.
+  beginMigrations: async (conn) => void (await sql`begin immediate`.execute(conn)),
+  columnKind: (dataType) => columnKindFrom(SQLITE_COLUMN_KINDS, dataType),
+  // Every commit is a sync to disk with synchronous=full: concurrent creates share one (kyselyFacetStore.ts).
+  groupCommit: true,
+  isUnavailable: isSqliteUnavailable,
+  isUniqueViolation: isSqliteUniqueViolation,
+};
 
 /** Another process held the write lock for longer than busy_timeout: worth a retry, not a fault. */
 export function isSqliteUnavailable(err: unknown): boolean {

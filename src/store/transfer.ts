@@ -1,45 +1,40 @@
 // Export and import of every stored row, written once against Kysely like the rest of the store.
 // Rows travel as their columns (every stored value, nothing derived), so a copy is exact on both stores.
 import { sql, type Kysely } from 'kysely';
+import { unstorableText, type Unstorable } from '../model/storableText.ts';
+import type { ColumnKind, StoreDialect } from './dialect.ts';
+import type { FacetTable } from './facetTable.ts';
 import { appliedMigrations } from './migrations.ts';
 import { TransferError, type TransferRecord, type TransferSnapshot, type TransferStore } from './types.ts';
 
-/** Each table's primary key: the order rows are exported in and the key import replaces by. */
-const TABLES = {
-  users: ['tenant_id', 'id'],
-  phones: ['tenant_id', 'user_id', 'id'],
-} as const satisfies Record<TransferRecord['table'], readonly string[]>;
+/** Each table's primary key: the order rows are exported in and the key import replaces by. Users come first. */
+type TableKeys = ReadonlyMap<string, readonly string[]>;
 
-type Table = keyof typeof TABLES;
-const TABLE_NAMES = Object.keys(TABLES) as Table[];
+function tableKeys(tables: readonly FacetTable<any>[]): TableKeys {
+  return new Map<string, readonly string[]>([['users', ['tenant_id', 'id']], ...tables.map((t) => [t.name, ['tenant_id', 'user_id', 'id']] as const)]);
+}
+
 const BATCH = 500;
 
-type ColumnKind = 'string' | 'integer' | 'number';
 interface Column {
   readonly name: string;
   readonly kind: ColumnKind;
   readonly nullable: boolean;
 }
 
-/** Declared types as each database reports them (SQLite: as written in the migration; PostgreSQL: its type names). */
-function kindOf(dataType: string): ColumnKind {
-  const t = dataType.toLowerCase();
-  if (/int/.test(t)) return 'integer';
-  if (/double|float|real|numeric/.test(t)) return 'number';
-  return 'string';
-}
-
 const INT32 = 2 ** 31;
+
+/** What an import says of text the service cannot keep (the API never stores it, and PostgreSQL cannot). */
+const UNSTORABLE_IN_FILE: Readonly<Record<Unstorable, string>> = { nul: 'contains NUL (U+0000)', loneSurrogate: 'contains an unpaired surrogate' };
 
 function checkValue(column: Column, value: unknown): string | undefined {
   if (value === null) return column.nullable ? undefined : 'may not be null';
   switch (column.kind) {
-    case 'string':
+    case 'string': {
       if (typeof value !== 'string') return 'must be a string';
-      // PostgreSQL cannot store U+0000 nor a lone surrogate; the API never stores them either.
-      if (value.includes('\u0000')) return 'contains NUL (U+0000)';
-      if (!value.isWellFormed()) return 'contains an unpaired surrogate';
-      return undefined;
+      const unstorable = unstorableText(value);
+      return unstorable && UNSTORABLE_IN_FILE[unstorable];
+    }
     case 'integer':
       return Number.isInteger(value) && (value as number) >= -INT32 && (value as number) < INT32 ? undefined : 'must be a 32-bit integer';
     case 'number':
@@ -47,7 +42,7 @@ function checkValue(column: Column, value: unknown): string | undefined {
   }
 }
 
-/** A problem with a string collection kept as JSON array text (phones.source_types), or undefined. */
+/** A problem with a string collection kept as JSON array text (source_types), or undefined. */
 function checkJsonStrings(text: string): string | undefined {
   let value: unknown;
   try {
@@ -56,17 +51,12 @@ function checkJsonStrings(text: string): string | undefined {
     return 'must be a JSON array of strings (or null)';
   }
   if (!Array.isArray(value) || !value.every((v) => v === null || typeof v === 'string')) return 'must be a JSON array of strings (or null)';
-  for (const v of value as (string | null)[]) {
-    if (v?.includes('\u0000')) return 'contains NUL (U+0000)';
-    if (v !== null && !v.isWellFormed()) return 'contains an unpaired surrogate';
-  }
-  return undefined;
+  const unstorable = (value as (string | null)[]).map((v) => (v === null ? undefined : unstorableText(v))).find(Boolean);
+  return unstorable && UNSTORABLE_IN_FILE[unstorable];
 }
 
-/** Text columns that hold JSON, and what their text must be. */
-const JSON_COLUMNS: Partial<Record<Table, Record<string, (text: string) => string | undefined>>> = {
-  phones: { source_types: checkJsonStrings },
-};
+/** Text columns that hold JSON, and what their text must be: itemFacet's source_types, in every collection's table. */
+const jsonColumnCheck = (table: string, column: string) => (table !== 'users' && column === 'source_types' ? checkJsonStrings : undefined);
 
 type Row = Record<string, unknown>;
 
@@ -75,7 +65,7 @@ type Row = Record<string, unknown>;
  * export of an older version imports into this one. Applied in migration order, for each migration the
  * file's header does not list. (A migration that changes no column needs no entry.)
  */
-const ROW_UPGRADES: Record<string, (table: Table, row: Row) => void> = {
+const ROW_UPGRADES: Record<string, (table: string, row: Row) => void> = {
   // source_type (one string) became source_types (a JSON array): 'User' -> ["User"], null stays null.
   '0004_phones_source_types': (table, row) => {
     if (table !== 'phones') return;
@@ -92,13 +82,13 @@ const ROW_UPGRADES: Record<string, (table: Table, row: Row) => void> = {
 };
 
 /** The reads of an export, on `db` (inside TransferStore.snapshot, its transaction). */
-function snapshotReader(db: Kysely<any>): TransferSnapshot {
+function snapshotReader(db: Kysely<any>, keysOf: TableKeys): TransferSnapshot {
   return {
     schema: () => appliedMigrations(db),
 
     async count() {
       let total = 0;
-      for (const table of TABLE_NAMES) {
+      for (const table of keysOf.keys()) {
         const { n } = await db.selectFrom(table).select(sql<string | number>`count(*)`.as('n')).executeTakeFirstOrThrow();
         total += Number(n);
       }
@@ -106,8 +96,7 @@ function snapshotReader(db: Kysely<any>): TransferSnapshot {
     },
 
     async *rows() {
-      for (const table of TABLE_NAMES) {
-        const keys = TABLES[table];
+      for (const [table, keys] of keysOf) {
         let after: unknown[] | undefined;
         for (;;) {
           // Keyset pages: constant memory however large the table.
@@ -128,15 +117,17 @@ function snapshotReader(db: Kysely<any>): TransferSnapshot {
   };
 }
 
-export function kyselyTransfer(db: Kysely<any>): TransferStore {
-  let columns: Promise<Record<Table, Column[]>> | undefined;
+export function kyselyTransfer(db: Kysely<any>, dialect: StoreDialect, facetTables: readonly FacetTable<any>[]): TransferStore {
+  const keysOf = tableKeys(facetTables);
+  const names = [...keysOf.keys()];
+  let columns: Promise<Map<string, Column[]>> | undefined;
   const columnsOf = () =>
     (columns ??= db.introspection.getTables().then((tables) => {
-      const found = {} as Record<Table, Column[]>;
-      for (const name of TABLE_NAMES) {
+      const found = new Map<string, Column[]>();
+      for (const name of names) {
         const table = tables.find((t) => t.name === name);
         if (!table) throw new Error(`table ${name} is missing`);
-        found[name] = table.columns.map((c) => ({ name: c.name, kind: kindOf(c.dataType), nullable: c.isNullable }));
+        found.set(name, table.columns.map((c) => ({ name: c.name, kind: dialect.columnKind(c.dataType), nullable: c.isNullable })));
       }
       return found;
     }));
@@ -152,7 +143,7 @@ export function kyselyTransfer(db: Kysely<any>): TransferStore {
         .transaction()
         .setIsolationLevel('repeatable read')
         .setAccessMode('read only')
-        .execute((trx) => read(snapshotReader(trx))),
+        .execute((trx) => read(snapshotReader(trx, keysOf))),
 
     async recordChecker() {
       const tables = await columnsOf();
@@ -160,38 +151,35 @@ export function kyselyTransfer(db: Kysely<any>): TransferStore {
         if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new TransferError('not a JSON object');
         const { table, row, ...rest } = value as Record<string, unknown>;
         if (Object.keys(rest).length > 0) throw new TransferError(`unknown member '${Object.keys(rest)[0]}'`);
-        if (typeof table !== 'string' || !TABLE_NAMES.includes(table as Table)) {
-          throw new TransferError(`"table" must be one of ${TABLE_NAMES.join(', ')}`);
-        }
+        const cols = typeof table === 'string' ? tables.get(table) : undefined;
+        if (typeof table !== 'string' || !cols) throw new TransferError(`"table" must be one of ${names.join(', ')}`);
         if (typeof row !== 'object' || row === null || Array.isArray(row)) throw new TransferError('"row" must be a JSON object');
-        const cols = tables[table as Table];
         const given = { ...(row as Row) };
         if (schema) {
-          for (const [migration, upgrade] of Object.entries(ROW_UPGRADES)) if (!schema.includes(migration)) upgrade(table as Table, given);
+          for (const [migration, upgrade] of Object.entries(ROW_UPGRADES)) if (!schema.includes(migration)) upgrade(table, given);
         }
         for (const name of Object.keys(given)) {
           if (!cols.some((c) => c.name === name)) throw new TransferError(`${table} has no column '${name}'`);
         }
         for (const c of cols) {
           if (!(c.name in given)) throw new TransferError(`${table}.${c.name} is missing`);
-          const json = JSON_COLUMNS[table as Table]?.[c.name];
+          const json = jsonColumnCheck(table, c.name);
           const problem = checkValue(c, given[c.name]) ?? (json && typeof given[c.name] === 'string' ? json(given[c.name] as string) : undefined);
           if (problem) throw new TransferError(`${table}.${c.name} ${problem}`);
         }
-        return { table: table as Table, row: given as TransferRecord['row'] };
+        return { table, row: given as TransferRecord['row'] };
       };
     },
 
     async upsert(records) {
       const tables = await columnsOf();
       await db.transaction().execute(async (tx) => {
-        for (const table of TABLE_NAMES) {
-          const keys: readonly string[] = TABLES[table];
+        for (const [table, keys] of keysOf) {
           // Within one batch a later line for the same key wins, as if the lines were applied one by one.
           const byKey = new Map<string, TransferRecord['row']>();
           for (const r of records) if (r.table === table) byKey.set(keys.map((k) => r.row[k]).join('\u0000'), r.row);
           if (byKey.size === 0) continue;
-          const others = tables[table].map((c) => c.name).filter((c) => !keys.includes(c));
+          const others = tables.get(table)!.map((c) => c.name).filter((c) => !keys.includes(c));
           await tx
             .insertInto(table)
             .values([...byKey.values()])

@@ -1,15 +1,10 @@
 // The store's contract: everything above src/store talks to persistence through these interfaces
 // and never writes SQL, so a second database is a second implementation, not a change to routes.
-import type { ItemPhone, ItemPhoneSettable } from '../profile/phones/schema.ts';
-import type { IdentitySet } from '../profile/itemFacet.ts';
 import type { FilterExpr, LiteralValue, OrderByItem } from '../graph/odata/ast.ts';
+import type { ItemChanges, ItemFacet, Modification } from '../model/itemFacet.ts';
+import type { ProfileOwner } from '../model/profileOwner.ts';
+import type { FacetTable } from './facetTable.ts';
 import type { RateLimitCounter } from './rateLimits.ts';
-
-/** Whose profile a row belongs to. Every read and write is scoped by both parts. */
-export interface ProfileOwner {
-  readonly tenantId: string;
-  readonly userId: string;
-}
 
 export interface DirectoryUser {
   readonly tenantId: string;
@@ -26,11 +21,6 @@ export interface UserStore {
   findByUpn(tenantId: string, userPrincipalName: string): Promise<DirectoryUser | undefined>;
 }
 
-export interface Modification {
-  readonly at: string;
-  readonly by: IdentitySet;
-}
-
 /** One page of a collection: filtered, in order, after a position (keyset), skipping and limited. */
 export interface ListQuery {
   readonly filter?: FilterExpr;
@@ -42,24 +32,19 @@ export interface ListQuery {
   readonly limit: number;
 }
 
-export interface PhoneStore {
-  list(owner: ProfileOwner, query: ListQuery): Promise<ItemPhone[]>;
-  /** How many of the owner's phones match the filter. */
+/** The items of one profile collection (phones, ...), each read and write scoped to one owner. */
+export interface FacetStore<T extends ItemFacet> {
+  list(owner: ProfileOwner, query: ListQuery): Promise<T[]>;
+  /** How many of the owner's items match the filter. */
   count(owner: ProfileOwner, filter?: FilterExpr): Promise<number>;
-  get(owner: ProfileOwner, id: string): Promise<ItemPhone | undefined>;
-  insert(owner: ProfileOwner, phone: ItemPhone): Promise<void>;
+  get(owner: ProfileOwner, id: string): Promise<T | undefined>;
+  insert(owner: ProfileOwner, item: T): Promise<void>;
   /**
    * Applies the changes and counts one more version, only if the stored version meets `condition` (checked in the
-   * same statement): the phone as written, or why nothing was.
+   * same statement): the item as written, or why nothing was.
    */
-  update(
-    owner: ProfileOwner,
-    id: string,
-    changes: Partial<ItemPhoneSettable>,
-    modification: Modification,
-    condition?: VersionCondition,
-  ): Promise<ItemPhone | NotWritten>;
-  /** Deletes the phone only if its version meets `condition` (checked in the same statement). */
+  update(owner: ProfileOwner, id: string, changes: ItemChanges<T>, modification: Modification, condition?: VersionCondition): Promise<T | NotWritten>;
+  /** Deletes the item only if its version meets `condition` (checked in the same statement). */
   delete(owner: ProfileOwner, id: string, condition?: VersionCondition): Promise<true | NotWritten>;
 }
 
@@ -77,11 +62,11 @@ export type NotWritten = 'notFound' | 'versionMismatch';
 
 /** One row of one table, as export writes it and import reads it: every stored column, by its name. */
 export interface TransferRecord {
-  readonly table: 'users' | 'phones';
+  /** users, or a profile collection's table. */
+  readonly table: string;
   readonly row: Readonly<Record<string, string | number | null>>;
 }
 
-/** Whole-database copy in and out (export / import), the same on every store. */
 /** What an export reads. */
 export interface TransferSnapshot {
   /** The migrations applied, in order: the schema the rows follow. */
@@ -92,6 +77,7 @@ export interface TransferSnapshot {
   rows(): AsyncIterable<TransferRecord>;
 }
 
+/** Whole-database copy in and out (export / import), the same on every store. */
 export interface TransferStore {
   /** The migrations applied, in order: the schema the rows follow. */
   schema(): Promise<string[]>;
@@ -120,7 +106,11 @@ export interface Store {
   /** Where the data lives, for /health and the start-up log (a path or a URL without password, never a secret). */
   readonly location: string;
   readonly users: UserStore;
-  readonly phones: PhoneStore;
+  /**
+   * The items of the profile collection kept in `table` (the same object each time for one table). Only the tables
+   * the store was opened with exist (openStore); any other is a fault of the caller.
+   */
+  facets<T extends ItemFacet>(table: FacetTable<T>): FacetStore<T>;
   readonly transfer: TransferStore;
   /**
    * Counts throttled hits for every instance on this database (PostgreSQL); undefined where one instance owns

@@ -7,7 +7,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { loadOrCreateDevKey } from '../../src/identity/devIssuer.ts';
-import { migrations } from '../../src/store/migrations.ts';
+import { PROFILE_TABLES } from '../../src/profile/collections.ts';
+import { serviceMigrations } from '../../src/store/migrations.ts';
+import { postgresDialect } from '../../src/store/postgres.ts';
 import { createTestDatabase, type TestDatabase } from '../support/postgres.ts';
 import { startTestService, type TestService } from '../support/service.ts';
 import { unseenUserToken } from '../support/tokens.ts';
@@ -39,7 +41,7 @@ test('both start at once against an empty database; each migration is applied ex
   const applied = await db.query<{ name: string; n: string }>('select name, count(*) as n from kysely_migration group by name order by name');
   assert.deepEqual(
     applied.map((r) => [r.name, Number(r.n)]),
-    Object.keys(migrations).map((name) => [name, 1]),
+    Object.keys(serviceMigrations(postgresDialect, PROFILE_TABLES)).map((name) => [name, 1]),
   );
   // Byte order for every text column, whatever the database's collation (this one's is ICU en-US).
   const notC = await db.query(

@@ -7,7 +7,7 @@ import { rootCertificates } from 'node:tls';
 import { join } from 'node:path';
 import { Agent, setGlobalDispatcher } from 'undici';
 import { loadConfig } from '../../src/config.ts';
-import { startService, type RunningService } from '../../src/serve.ts';
+import { startService, type RunningService, type ServiceParts } from '../../src/serve.ts';
 import { tokenCommand } from '../../src/tokenCommand.ts';
 import { createTestDatabase, TEST_STORE, type TestDatabase } from './postgres.ts';
 
@@ -75,6 +75,8 @@ export async function startTestService(
   dataDir = mkdtempSync(join(tmpdir(), 'phones-test-')),
   /** PEM the https requests trust; default: the development certificate in dataDir. */
   tlsCa?: string,
+  /** What the service is built from beyond its settings: other profile collections than the served ones. */
+  parts: ServiceParts = {},
 ): Promise<TestService> {
   const database = !args.includes('--database-url') && TEST_STORE === 'postgres' ? await createTestDatabase() : undefined;
   const databaseUrl = args.includes('--database-url') ? args[args.indexOf('--database-url') + 1]! : (database?.url ?? '');
@@ -82,7 +84,7 @@ export async function startTestService(
   const config = loadConfig(['--port', '0', '--log-level', 'silent', ...storeArgs, ...withoutDatabaseUrl(args)]);
   let running: RunningService;
   try {
-    running = await startService(config);
+    running = await startService(config, parts);
   } catch (err) {
     await database?.drop();
     throw err;
@@ -102,7 +104,8 @@ export async function startTestService(
     database,
     storeArgs,
     storeEnv: { DATA_DIR: dataDir, DATABASE_URL: databaseUrl },
-    token: (args) => tokenCommand([...args, ...storeArgs]),
+    // The command opens the store as the service did: with the same collections' tables.
+    token: (args) => tokenCommand([...args, ...storeArgs], parts.collections?.map((c) => c.table)),
     async request(method, path, options = {}) {
       const headers: Record<string, string> = { ...(options.headers ?? {}) };
       if (options.token !== undefined) headers.authorization = `Bearer ${options.token}`;
@@ -115,7 +118,7 @@ export async function startTestService(
     },
     async restart() {
       await running.stop();
-      running = await startService(config);
+      running = await startService(config, parts);
       trustServed(); // a restart may have renewed the development certificate
     },
     async stop() {

@@ -8,6 +8,7 @@
 // expression went wrong. Every failure is graphErrors.badQuery (400 BadRequest) naming the 1-based
 // character position and the offending token; limits on length and nesting mean that no input,
 // however hostile, costs more than a bounded amount of work or stack.
+import { UNSTORABLE_IN_REQUEST, unstorableText } from '../../model/storableText.ts';
 import { typeName, type EdmType, type EntityTypeDef } from '../edm.ts';
 import { graphErrors } from '../errors.ts';
 import type { ComparisonOperator, FilterExpr, LiteralValue, OrderByItem, PropertyRef } from './ast.ts';
@@ -198,8 +199,8 @@ class Lexer {
       i = close + 2;
     }
     // Refused like in request bodies: NUL and lone surrogates cannot be stored, so they cannot match.
-    if (value.includes('\u0000')) throw errorAt(this.option, pos, 'A string literal contains a NUL character (U+0000), which is not allowed');
-    if (!value.isWellFormed()) throw errorAt(this.option, pos, 'A string literal contains a lone UTF-16 surrogate, which is not allowed');
+    const unstorable = unstorableText(value);
+    if (unstorable) throw errorAt(this.option, pos, `A string literal contains ${UNSTORABLE_IN_REQUEST[unstorable]}, which is not allowed`);
     this.index = i;
     return value;
   }

@@ -1,0 +1,146 @@
+// The items of any profile collection, written once against Kysely's query builder: the collection's
+// FacetTable says which table and which columns, so each database only supplies a dialect and each
+// collection only a declaration.
+import { sql, type ExpressionBuilder, type Kysely } from 'kysely';
+import type { ItemFacet } from '../model/itemFacet.ts';
+import type { ProfileOwner } from '../model/profileOwner.ts';
+import { matchable } from '../model/storableText.ts';
+import { changedColumns, itemOf, modificationColumns, rowOf, type FacetRow } from './facetRows.ts';
+import type { FacetTable } from './facetTable.ts';
+import { afterSql, columnMapOf, filterSql, orderBySql, sortKeys } from './querySql.ts';
+import type { FacetStore, NotWritten, VersionCondition } from './types.ts';
+
+/** Rows of every collection's table, by table name (FacetTable names them; the store never hard-codes one). */
+type Tables = Record<string, FacetRow>;
+
+/**
+ * Group commit for an embedded database whose every commit is a disk sync (SQLite with synchronous=full): the
+ * inserts that arrive within one turn of the event loop are written in one transaction, so one sync makes all of
+ * them durable. Each caller is answered only after that commit, so an acknowledged create is as durable as before.
+ * If the batch fails, nothing of it was written (a transaction is whole): when the database is unavailable every
+ * caller gets that error (so each answers 503, none waits again), otherwise each row is tried alone and each caller
+ * gets its own outcome. Not for PostgreSQL, whose connection pool already commits concurrent inserts together.
+ * (Written here: no library batches work per event-loop turn over Kysely.)
+ */
+function groupCommitted(db: Kysely<Tables>, table: string, isUnavailable: (err: unknown) => boolean, onBatch?: (size: number) => void) {
+  type Pending = { row: FacetRow; resolve: () => void; reject: (err: unknown) => void };
+  let pending: Pending[] = [];
+  const insertOne = (executor: Kysely<Tables>, row: FacetRow) => executor.insertInto(table).values(row).execute();
+  async function flush(): Promise<void> {
+    const batch = pending;
+    pending = [];
+    onBatch?.(batch.length);
+    if (batch.length === 1) {
+      const [only] = batch;
+      return insertOne(db, only!.row).then(() => only!.resolve(), only!.reject);
+    }
+    try {
+      await db.transaction().execute(async (trx) => {
+        for (const p of batch) await insertOne(trx, p.row);
+      });
+      for (const p of batch) p.resolve();
+    } catch (err) {
+      if (isUnavailable(err)) {
+        for (const p of batch) p.reject(err);
+        return;
+      }
+      for (const p of batch) await insertOne(db, p.row).then(() => p.resolve(), p.reject);
+    }
+  }
+  return (row: FacetRow) =>
+    new Promise<void>((resolve, reject) => {
+      if (pending.push({ row, resolve, reject }) === 1) setImmediate(() => void flush());
+    });
+}
+
+/** The condition on the stored version as SQL (true when there is none). */
+function versionMeets(eb: ExpressionBuilder<Tables, string>, condition: VersionCondition | undefined) {
+  const parts = [];
+  // `in ()` is not SQL: an empty list allows no version.
+  if (condition?.oneOf) parts.push(condition.oneOf.length > 0 ? eb('version', 'in', condition.oneOf) : sql<boolean>`1 = 0`);
+  if (condition?.noneOf?.length) parts.push(eb('version', 'not in', condition.noneOf));
+  return eb.and(parts);
+}
+
+export interface FacetStoreOptions {
+  /** Commit concurrent inserts together (see groupCommitted). */
+  readonly groupCommit?: boolean;
+  /** The store's test for errors that mean "unavailable for now" (Store.isUnavailable); used by group commit. */
+  readonly isUnavailable?: (err: unknown) => boolean;
+  /** Told the size of each batch group commit writes (whoever opened the store may count them). */
+  readonly onGroupCommit?: (batchSize: number) => void;
+}
+
+export function kyselyFacetStore<T extends ItemFacet>(anyDb: Kysely<any>, table: FacetTable<T>, options: FacetStoreOptions = {}): FacetStore<T> {
+  const db = anyDb as Kysely<Tables>;
+  const name = table.name;
+  const columns = columnMapOf(table);
+  const insertRow = options.groupCommit
+    ? groupCommitted(db, name, options.isUnavailable ?? (() => false), options.onGroupCommit)
+    : async (row: FacetRow) => void (await db.insertInto(name).values(row).execute());
+  const owned = (owner: ProfileOwner) =>
+    db.selectFrom(name).selectAll().where('tenant_id', '=', owner.tenantId).where('user_id', '=', owner.userId);
+  const toItem = (row: Record<string, unknown>) => itemOf(table, row as FacetRow);
+  /**
+   * After a write matched no row: was there no such item, or was its version excluded? Read after the write, so it
+   * answers for a moment just after it (an item deleted in between is 'notFound'); either way nothing was written.
+   */
+  async function whyNotWritten(owner: ProfileOwner, id: string, condition: VersionCondition | undefined): Promise<NotWritten> {
+    if (!condition) return 'notFound';
+    const row = await owned(owner).clearSelect().select('id').where('id', '=', id).executeTakeFirst();
+    return row ? 'versionMismatch' : 'notFound';
+  }
+  return {
+    async list(owner, q) {
+      const keys = sortKeys(columns, q.orderBy);
+      let query = owned(owner);
+      if (q.filter) query = query.where(filterSql(columns, q.filter));
+      if (q.after) query = query.where(afterSql(keys, q.after));
+      for (const order of orderBySql(keys)) query = query.orderBy(order);
+      const rows = await query.limit(q.limit).offset(q.skip).execute();
+      return rows.map(toItem);
+    },
+    async count(owner, filter) {
+      let query = db
+        .selectFrom(name)
+        .select((eb) => eb.fn.countAll<number | string | bigint>().as('n'))
+        .where('tenant_id', '=', owner.tenantId)
+        .where('user_id', '=', owner.userId);
+      if (filter) query = query.where(filterSql(columns, filter));
+      const row = await query.executeTakeFirstOrThrow();
+      return Number(row.n); // PostgreSQL's count is a bigint, which its driver returns as a string
+    },
+    async get(owner, id) {
+      if (!matchable(id)) return undefined;
+      const row = await owned(owner).where('id', '=', id).executeTakeFirst();
+      return row && toItem(row);
+    },
+    async insert(owner, item) {
+      await insertRow(rowOf(table, owner, item));
+    },
+    async update(owner, id, changes, m, condition) {
+      if (!matchable(id)) return 'notFound';
+      const row = await db
+        .updateTable(name)
+        .set((eb) => ({ ...changedColumns(table, changes), ...modificationColumns(m), version: eb('version', '+', 1) }))
+        .where('tenant_id', '=', owner.tenantId)
+        .where('user_id', '=', owner.userId)
+        .where('id', '=', id)
+        .where((eb) => versionMeets(eb, condition))
+        .returningAll()
+        .executeTakeFirst();
+      return row ? toItem(row) : whyNotWritten(owner, id, condition);
+    },
+    async delete(owner, id, condition) {
+      if (!matchable(id)) return 'notFound';
+      const result = await db
+        .deleteFrom(name)
+        .where('tenant_id', '=', owner.tenantId)
+        .where('user_id', '=', owner.userId)
+        .where('id', '=', id)
+        .where((eb) => versionMeets(eb, condition))
+        .executeTakeFirst();
+      return result.numDeletedRows > 0n ? true : whyNotWritten(owner, id, condition);
+    },
+  };
+}
