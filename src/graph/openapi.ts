@@ -5,9 +5,11 @@
 // registerOpenApiRoutes serves both documents, built once.
 import type { FastifyInstance } from 'fastify';
 import type { EdmType, PropertyDef } from './edm.ts';
+import { MAX_BATCH_REQUESTS } from './batch.ts';
 import { methodNotAllowed } from './http.ts';
-import { MAX_PAGE_SIZE } from './odata/collectionQuery.ts';
+import { MAX_PAGE_SIZE, MAX_SKIP } from './odata/collectionQuery.ts';
 import { xmlEscape, type EdmModel, type EntityTypeDecl } from './odata/metadata.ts';
+import { QUERY_LIMITS } from './odata/parse.ts';
 
 type Schema = Record<string, unknown>;
 type EnumType = Extract<EdmType, { kind: 'enum' }>;
@@ -144,7 +146,7 @@ export function buildOpenApi(model: EdmModel, options: { version?: string } = {}
       requests: {
         type: 'array',
         minItems: 1,
-        maxItems: 20,
+        maxItems: MAX_BATCH_REQUESTS,
         items: {
           type: 'object',
           required: ['id', 'method', 'url'],
@@ -186,11 +188,11 @@ export function buildOpenApi(model: EdmModel, options: { version?: string } = {}
   const phoneProps = Object.keys(phone.type.properties);
   const q = (name: string, schema: Schema, description: string, extra: Schema = {}): Schema => ({ name, in: 'query', description, schema, ...extra });
   const parameters: Record<string, Schema> = {
-    filter: q('$filter', { type: 'string', maxLength: 2000 }, 'Filter items by property values (see the README for the grammar).'),
-    orderby: q('$orderby', { type: 'array', maxItems: 5, uniqueItems: true, items: { type: 'string' } }, 'Order items by property values, e.g. displayName desc,number.', { style: 'form', explode: false }),
+    filter: q('$filter', { type: 'string', maxLength: QUERY_LIMITS.maxLength }, 'Filter items by property values (see the README for the grammar).'),
+    orderby: q('$orderby', { type: 'array', maxItems: QUERY_LIMITS.maxOrderByKeys, uniqueItems: true, items: { type: 'string' } }, 'Order items by property values, e.g. displayName desc,number.', { style: 'form', explode: false }),
     select: q('$select', { type: 'array', uniqueItems: true, items: { type: 'string', enum: [...phoneProps, '*'] } }, 'Select properties to be returned (id is always included).', { style: 'form', explode: false }),
     top: q('$top', { type: 'integer', minimum: 0, maximum: MAX_PAGE_SIZE }, 'Show only the first n items (page size).'),
-    skip: q('$skip', { type: 'integer', minimum: 0, maximum: 100000 }, 'Skip the first n items (first page only).'),
+    skip: q('$skip', { type: 'integer', minimum: 0, maximum: MAX_SKIP }, 'Skip the first n items (first page only).'),
     count: q('$count', { type: 'boolean' }, 'Include the count of matching items (@odata.count).'),
     skiptoken: q('$skiptoken', { type: 'string' }, 'Opaque paging token from @odata.nextLink.'),
     expand: q('$expand', { type: 'array', uniqueItems: true, items: { type: 'string' } }, 'Expand related entities: phones, or phones($select=...).', { style: 'form', explode: false }),
@@ -281,7 +283,7 @@ export function buildOpenApi(model: EdmModel, options: { version?: string } = {}
     };
   }
   paths['/beta/$batch'] = {
-    post: op('batch', 'batch', 'Run up to 20 requests in one round trip', {
+    post: op('batch', 'batch', `Run up to ${MAX_BATCH_REQUESTS} requests in one round trip`, {
       description: 'Each inner request is authenticated with the outer Authorization header and answered as if sent directly.',
       requestBody: { required: true, content: json(ref('BatchRequest')) },
       responses: { 200: { description: 'One response per request.', content: json(ref('BatchResponse')) }, ...errors },
