@@ -88,7 +88,7 @@ async function main(args: string[]): Promise<number> {
     what = url;
   } else {
     // What registerOpenApiRoutes serves, built from the same model.
-    const { buildOpenApi } = await import('../src/graph/openapi.ts');
+    const { buildOpenApi } = await import('../src/graph/openapi/index.ts');
     const { phonesEdmModel } = await import('../src/profile/phones/schema.ts');
     doc = buildOpenApi(phonesEdmModel);
     what = 'the generated OpenAPI document';

@@ -9,7 +9,7 @@ import { GraphError } from './graph/errors.ts';
 import { clientErrorHandler, frameworkErrors, installGraphConventions, MAX_BODY_BYTES, newRequestId, publicBaseOf, refuseConnect, sendJson } from './graph/http.ts';
 import { registerMetadataRoute } from './graph/odata/metadata.ts';
 import type { SkipTokens } from './graph/odata/skipToken.ts';
-import { registerOpenApiRoutes } from './graph/openapi.ts';
+import { registerOpenApiRoutes } from './graph/openapi/index.ts';
 import { Directory } from './identity/directory.ts';
 import type { TokenVerifier } from './identity/principal.ts';
 import type { ServiceMetrics } from './metrics/registry.ts';
