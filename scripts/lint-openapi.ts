@@ -87,10 +87,10 @@ async function main(args: string[]): Promise<number> {
     doc = await res.json();
     what = url;
   } else {
-    // What registerOpenApiRoutes serves, built from the same model.
+    // What registerOpenApiRoutes serves, built from the same model and collections as src/app.ts gives it.
     const { buildOpenApi } = await import('../src/graph/openapi/index.ts');
-    const { phonesEdmModel } = await import('../src/profile/phones/schema.ts');
-    doc = buildOpenApi(phonesEdmModel);
+    const { itemPhoneType, phonesEdmModel } = await import('../src/profile/phones/schema.ts');
+    doc = buildOpenApi(phonesEdmModel, [{ segment: 'phones', entity: itemPhoneType }]);
     what = 'the generated OpenAPI document';
   }
   const { totals, problems, stderr } = await lintOpenApi(doc);

@@ -16,7 +16,7 @@ import type { ServiceMetrics } from './metrics/registry.ts';
 import { installMetrics, routeOf } from './metrics/routes.ts';
 import { installProfileAccess, profileAccessResolver } from './profile/access.ts';
 import { registerPhoneRoutes } from './profile/phones/routes.ts';
-import { phonesEdmModel } from './profile/phones/schema.ts';
+import { itemPhoneType, phonesEdmModel } from './profile/phones/schema.ts';
 import { registerProfileRoutes } from './profile/routes.ts';
 import type { Store } from './store/types.ts';
 
@@ -117,7 +117,7 @@ export function buildApp({ config, store, verifier, logger, skipTokens, tls, met
     // $metadata: built once here from the descriptors that validate requests; anonymous, as on Graph.
     registerMetadataRoute(api, phonesEdmModel);
     // OpenAPI (/beta/openapi.json) and a page for people (/beta/docs), from the same descriptors; anonymous.
-    registerOpenApiRoutes(api, phonesEdmModel);
+    registerOpenApiRoutes(api, phonesEdmModel, [{ segment: 'phones', entity: itemPhoneType }]);
   });
 
   return {

@@ -1,6 +1,7 @@
 // The document's paths: every served operation, under both roots a profile is reached from (/beta/me and
 // /beta/users/{user-id}), and the service's own documents and health.
 import { MAX_BATCH_REQUESTS } from '../batch.ts';
+import { capitalized, withArticle, type NamedCollection } from './collections.ts';
 import { param } from './parameters.ts';
 import { ref, type Schema } from './schemas.ts';
 
@@ -26,11 +27,11 @@ const anonymous = { security: [] as unknown[] };
 const op = (operationId: string, tag: string, summary: string, rest: Schema): Schema => ({ tags: [tag], summary, operationId, ...rest });
 
 /** Every path of the document, in the order the page lists them. */
-export function buildPaths(): Paths {
+export function buildPaths(collections: readonly NamedCollection[]): Paths {
   const paths: Paths = {};
   for (const root of ROOTS) {
     paths[`${root.path}/profile`] = profilePath(root);
-    Object.assign(paths, phonePaths(root));
+    for (const c of collections) Object.assign(paths, collectionPaths(root, c));
   }
   return Object.assign(paths, servicePaths());
 }
@@ -45,75 +46,86 @@ function profilePath(root: Root): Schema {
   };
 }
 
-function phonePaths(root: Root): Paths {
-  const collection = `${root.path}/profile/phones`;
+/** The collection (list, create), one item (get, update, delete) and the collection's $count. */
+function collectionPaths(root: Root, c: NamedCollection): Paths {
+  const collection = `${root.path}/profile/${c.segment}`;
+  const operation = (verb: string, summary: string, rest: Schema) => op(`${root.prefix}.profile.${verb}${c.operationWord}`, `${root.prefix}.profile`, summary, rest);
   return {
-    [collection]: { parameters: [...root.parameters], get: listOperation(root), post: createOperation(root) },
-    [`${collection}/{itemPhone-id}`]: {
-      parameters: [...root.parameters, param('itemPhoneId')],
-      get: getOperation(root),
-      patch: updateOperation(root),
-      delete: deleteOperation(root),
+    [collection]: {
+      parameters: [...root.parameters],
+      get: operation('List', `List ${c.segment}`, listOperation(c)),
+      post: operation('Create', `Create ${withArticle(c.singular)}`, createOperation(c)),
     },
-    [`${collection}/$count`]: { parameters: [...root.parameters], get: countOperation(root) },
+    [`${collection}/{${c.idName}}`]: {
+      parameters: [...root.parameters, param(c.idParameter)],
+      get: operation('Get', `Get ${withArticle(c.singular)}`, getOperation(c)),
+      patch: operation('Update', `Update ${withArticle(c.singular)}`, updateOperation(c)),
+      delete: operation('Delete', `Delete ${withArticle(c.singular)}`, deleteOperation()),
+    },
+    [`${collection}/$count`]: {
+      parameters: [...root.parameters],
+      get: op(`${root.prefix}.profile.${c.segment}.GetCount`, `${root.prefix}.profile`, `Count ${c.segment}`, countOperation(c)),
+    },
   };
 }
 
-const phoneBody = { required: true, description: 'An itemPhone (read-only properties and annotations are ignored).', content: json(ref('microsoft.graph.itemPhone')) };
+// The operations' parameters, bodies and responses; op() adds the tag, summary and operationId.
 
-function listOperation(root: Root): Schema {
-  return op(`${root.prefix}.profile.ListPhones`, `${root.prefix}.profile`, 'List phones', {
-    parameters: ['filter', 'orderby', 'select', 'top', 'skip', 'count', 'skiptoken'].map(param),
-    responses: { 200: { description: 'A page of phones.', content: json(ref('microsoft.graph.itemPhoneCollectionResponse')) }, ...errors },
-  });
+const itemBody = (c: NamedCollection, description: string) => ({ required: true, description, content: json(ref(c.entity.name)) });
+
+function listOperation(c: NamedCollection): Schema {
+  return {
+    parameters: ['filter', 'orderby', c.selectParameter, 'top', 'skip', 'count', 'skiptoken'].map(param),
+    responses: { 200: { description: `A page of ${c.segment}.`, content: json(ref(c.responseSchema)) }, ...errors },
+  };
 }
 
-function createOperation(root: Root): Schema {
-  return op(`${root.prefix}.profile.CreatePhones`, `${root.prefix}.profile`, 'Create a phone', {
-    requestBody: phoneBody,
+function createOperation(c: NamedCollection): Schema {
+  return {
+    requestBody: itemBody(c, `${capitalized(withArticle(c.shortName))} (read-only properties and annotations are ignored).`),
     responses: {
       201: {
-        description: 'The created phone.',
-        headers: { Location: { description: 'The phone, under /beta/users/{id}.', schema: { type: 'string' } }, ...etag },
-        content: json(ref('microsoft.graph.itemPhone')),
+        description: `The created ${c.singular}.`,
+        headers: { Location: { description: `The ${c.singular}, under /beta/users/{id}.`, schema: { type: 'string' } }, ...etag },
+        content: json(ref(c.entity.name)),
       },
       ...errors,
     },
-  });
+  };
 }
 
-function getOperation(root: Root): Schema {
-  return op(`${root.prefix}.profile.GetPhones`, `${root.prefix}.profile`, 'Get a phone', {
-    parameters: ['select', 'ifMatch', 'ifNoneMatch'].map(param),
+function getOperation(c: NamedCollection): Schema {
+  return {
+    parameters: [c.selectParameter, 'ifMatch', 'ifNoneMatch'].map(param),
     responses: {
-      200: { description: 'The phone.', headers: etag, content: json(ref('microsoft.graph.itemPhone')) },
+      200: { description: `The ${c.singular}.`, headers: etag, content: json(ref(c.entity.name)) },
       304: { description: 'Not modified: If-None-Match names the current ETag (or is *). No body.', headers: etag },
       ...preconditionFailed,
       ...errors,
     },
-  });
+  };
 }
 
-function updateOperation(root: Root): Schema {
-  return op(`${root.prefix}.profile.UpdatePhones`, `${root.prefix}.profile`, 'Update a phone', {
+function updateOperation(c: NamedCollection): Schema {
+  return {
     parameters: ['ifMatch', 'ifNoneMatch'].map(param),
-    requestBody: { ...phoneBody, description: 'Only the properties to change.' },
-    responses: { 200: { description: 'The updated phone.', headers: etag, content: json(ref('microsoft.graph.itemPhone')) }, ...preconditionFailed, ...errors },
-  });
+    requestBody: itemBody(c, 'Only the properties to change.'),
+    responses: { 200: { description: `The updated ${c.singular}.`, headers: etag, content: json(ref(c.entity.name)) }, ...preconditionFailed, ...errors },
+  };
 }
 
-function deleteOperation(root: Root): Schema {
-  return op(`${root.prefix}.profile.DeletePhones`, `${root.prefix}.profile`, 'Delete a phone', {
+function deleteOperation(): Schema {
+  return {
     parameters: ['ifMatch', 'ifNoneMatch'].map(param),
     responses: { 204: { description: 'Deleted.' }, ...preconditionFailed, ...errors },
-  });
+  };
 }
 
-function countOperation(root: Root): Schema {
-  return op(`${root.prefix}.profile.phones.GetCount`, `${root.prefix}.profile`, 'Count phones', {
+function countOperation(c: NamedCollection): Schema {
+  return {
     parameters: [param('filter')],
-    responses: { 200: { description: 'The number of matching phones.', content: { 'text/plain': { schema: { type: 'integer', format: 'int32' } } } }, ...errors },
-  });
+    responses: { 200: { description: `The number of matching ${c.segment}.`, content: { 'text/plain': { schema: { type: 'integer', format: 'int32' } } } }, ...errors },
+  };
 }
 
 /** The paths outside any profile: $batch, the service's documents, and /health. */
