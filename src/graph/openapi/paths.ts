@@ -142,34 +142,19 @@ function servicePaths(): Paths {
         responses: { 200: { description: 'One response per request.', content: json(ref('BatchResponse')) }, ...errors },
       }),
     },
-    '/beta/$metadata': {
-      get: op('getMetadata', 'service', 'The OData CSDL of what is served', {
-        ...anonymous,
-        responses: { 200: { description: 'CSDL XML.', content: { 'application/xml': { schema: { type: 'string' } } } }, ...errors },
-      }),
-    },
-    '/beta/openapi.json': {
-      get: op('getOpenApi', 'service', 'This OpenAPI description', {
-        ...anonymous,
-        responses: { 200: { description: 'OpenAPI 3.1 document.', content: json({ type: 'object' }) }, ...errors },
-      }),
-    },
-    '/beta/docs': {
-      get: op('getDocs', 'service', 'A browsable page of this API', {
-        ...anonymous,
-        responses: { 200: { description: 'HTML.', content: { 'text/html': { schema: { type: 'string' } } } }, ...errors },
-      }),
-    },
-    '/health': {
-      get: op('getHealth', 'service', 'Readiness of this instance and its store', {
-        ...anonymous,
-        responses: {
-          200: { description: 'Ready.', content: json(health) },
-          503: { description: 'Starting, stopping or store unreachable.', content: json(health) },
-          // As on every path, a request Node's parser refuses (headers over 16 KiB, bytes that are not HTTP) gets 431 or 400 in Graph's form.
-          ...errors,
-        },
-      }),
-    },
+    '/beta/$metadata': serviceDocument('getMetadata', 'The OData CSDL of what is served', { 200: { description: 'CSDL XML.', content: { 'application/xml': { schema: { type: 'string' } } } } }),
+    '/beta/openapi.json': serviceDocument('getOpenApi', 'This OpenAPI description', { 200: { description: 'OpenAPI 3.1 document.', content: json({ type: 'object' }) } }),
+    '/beta/docs': serviceDocument('getDocs', 'A browsable page of this API', { 200: { description: 'HTML.', content: { 'text/html': { schema: { type: 'string' } } } } }),
+    '/health': serviceDocument('getHealth', 'Readiness of this instance and its store', {
+      200: { description: 'Ready.', content: json(health) },
+      503: { description: 'Starting, stopping or store unreachable.', content: json(health) },
+    }),
   };
+}
+
+/** A GET anyone may send, without a token: the service's documents and health. */
+function serviceDocument(operationId: string, summary: string, responses: Schema): Schema {
+  // Errors even here: as on every path, a request Node's parser refuses (headers over 16 KiB, bytes that are not
+  // HTTP) gets 431 or 400 in Graph's form.
+  return { get: op(operationId, 'service', summary, { ...anonymous, responses: { ...responses, ...errors } }) };
 }
