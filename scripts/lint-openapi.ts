@@ -87,11 +87,11 @@ async function main(args: string[]): Promise<number> {
     doc = await res.json();
     what = url;
   } else {
-    // What registerOpenApiRoutes serves, built from the same model.
-    const { buildOpenApi } = await import('../src/graph/openapi.ts');
+    // What registerOpenApiRoutes serves, built from the same model and collections as src/app.ts gives it.
+    const { buildOpenApi } = await import('../src/graph/openapi/index.ts');
     const { profileEdmModel } = await import('../src/profile/edmModel.ts');
     const { PROFILE_COLLECTIONS } = await import('../src/profile/collections.ts');
-    doc = buildOpenApi(profileEdmModel(PROFILE_COLLECTIONS));
+    doc = buildOpenApi(profileEdmModel(PROFILE_COLLECTIONS), PROFILE_COLLECTIONS);
     what = 'the generated OpenAPI document';
   }
   const { totals, problems, stderr } = await lintOpenApi(doc);

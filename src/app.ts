@@ -9,7 +9,7 @@ import { GraphError } from './graph/errors.ts';
 import { clientErrorHandler, frameworkErrors, installGraphConventions, MAX_BODY_BYTES, newRequestId, publicBaseOf, refuseConnect, sendJson } from './graph/http.ts';
 import { registerMetadataRoute } from './graph/odata/metadata.ts';
 import type { SkipTokens } from './graph/odata/skipToken.ts';
-import { registerOpenApiRoutes } from './graph/openapi.ts';
+import { registerOpenApiRoutes } from './graph/openapi/index.ts';
 import { Directory } from './identity/directory.ts';
 import type { TokenVerifier } from './identity/principal.ts';
 import type { ServiceMetrics } from './metrics/registry.ts';
@@ -123,7 +123,7 @@ export function buildApp({ config, collections, store, verifier, logger, skipTok
     const model = profileEdmModel(collections);
     registerMetadataRoute(api, model);
     // OpenAPI (/beta/openapi.json) and a page for people (/beta/docs), from the same descriptors; anonymous.
-    registerOpenApiRoutes(api, model);
+    registerOpenApiRoutes(api, model, collections);
   });
 
   return {

@@ -3,13 +3,24 @@
 // naming every served path, with the itemPhone schema generated from the descriptors; and the
 // service's real answers (entity, collection, profile, errors of each kind, the $batch envelope and what it carries,
 // /health) conform to its schemas, checked with Ajv (JSON Schema 2020-12). GET /beta/docs: a page.
+// buildOpenApi given a made-up second profile collection (emails) generates its paths beside phones', which stay as
+// they were.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import { Validator } from '@seriousme/openapi-schema-validator';
 import { configProblems, formatProblems, lintOpenApi } from '../scripts/lint-openapi.ts';
+import { edm, type EntityTypeDef } from '../src/graph/edm.ts';
+import type { EdmModel } from '../src/graph/odata/metadata.ts';
+import { singularOf } from '../src/graph/openapi/collections.ts';
+import { buildOpenApi } from '../src/graph/openapi/index.ts';
+import { profileEdmModel } from '../src/profile/edmModel.ts';
+import { phones as phoneCollection } from '../src/profile/phones/collection.ts';
 import { itemPhoneType } from '../src/profile/phones/schema.ts';
+
+/** The model the service serves with phones alone. */
+const phonesEdmModel = profileEdmModel([phoneCollection]);
 import { startTestService, type TestService } from './support/service.ts';
 
 const SERVED_PATHS = [
@@ -240,4 +251,73 @@ test('GET /beta/docs is a page listing the operations and schemas', async () => 
   for (const id of ['me.profile.ListPhones', 'users.profile.CreatePhones', 'me.profile.DeletePhones', 'batch']) assert.ok(res.text.includes(id), id);
   assert.ok(res.text.includes('microsoft.graph.itemPhone'));
   assert.doesNotMatch(res.text, /<script|https?:\/\/(?!graph)/);
+});
+
+// ---- a second profile collection: built from its declaration, beside phones ----
+
+/** A made-up itemEmail and the phones model with it as the profile's `emails`. */
+const itemEmailType: EntityTypeDef = {
+  name: 'microsoft.graph.itemEmail',
+  properties: {
+    id: itemPhoneType.properties.id!,
+    address: { type: edm.string(320), nullable: false, settable: true },
+    displayName: { type: edm.string(256), nullable: true, settable: true },
+  },
+};
+const withEmails: EdmModel = {
+  ...phonesEdmModel,
+  entityTypes: [
+    ...phonesEdmModel.entityTypes.map((e) =>
+      e.type.name === 'microsoft.graph.profile'
+        ? { ...e, navigationProperties: [...(e.navigationProperties ?? []), { name: 'emails', target: itemEmailType.name, collection: true, containsTarget: true }] }
+        : e,
+    ),
+    { type: itemEmailType, baseType: 'microsoft.graph.entity' },
+  ],
+};
+const phones = { segment: 'phones', entity: itemPhoneType };
+const emails = { segment: 'emails', entity: itemEmailType };
+
+test("a second collection gets its paths, operations, parameters and page schema from its declaration; phones' stay as they were", { timeout: 30_000 }, async () => {
+  const two: Schema = buildOpenApi(withEmails, [phones, emails]);
+  const alone: Schema = buildOpenApi(phonesEdmModel, [phones]);
+
+  const emailPaths = ['', '/{itemEmail-id}', '/$count'].flatMap((tail) => ['/beta/me', '/beta/users/{user-id}'].map((root) => `${root}/profile/emails${tail}`));
+  assert.deepEqual(Object.keys(two.paths).sort(), [...SERVED_PATHS, ...emailPaths].sort());
+  const operations = (path: string) => Object.fromEntries(['get', 'post', 'patch', 'delete'].filter((m) => two.paths[path][m]).map((m) => [two.paths[path][m].operationId, two.paths[path][m].summary]));
+  assert.deepEqual(operations('/beta/users/{user-id}/profile/emails'), { 'users.profile.ListEmails': 'List emails', 'users.profile.CreateEmails': 'Create an email' });
+  assert.deepEqual(operations('/beta/me/profile/emails/{itemEmail-id}'), { 'me.profile.GetEmails': 'Get an email', 'me.profile.UpdateEmails': 'Update an email', 'me.profile.DeleteEmails': 'Delete an email' });
+  assert.deepEqual(operations('/beta/me/profile/emails/$count'), { 'me.profile.emails.GetCount': 'Count emails' });
+
+  // Its own id and $select (the entity's properties), and its page of itemEmail.
+  const parameters = two.components.parameters;
+  assert.deepEqual(two.paths['/beta/users/{user-id}/profile/emails/{itemEmail-id}'].parameters, [{ $ref: '#/components/parameters/userId' }, { $ref: '#/components/parameters/itemEmailId' }]);
+  assert.equal(parameters.itemEmailId.name, 'itemEmail-id');
+  assert.ok(two.paths['/beta/me/profile/emails'].get.parameters.some((p: Schema) => p.$ref === '#/components/parameters/select.itemEmail'));
+  assert.deepEqual(parameters['select.itemEmail'].schema.items.enum, ['id', 'address', 'displayName', '*']);
+  assert.deepEqual(two.paths['/beta/me/profile/emails'].get.responses['200'].content['application/json'].schema, { $ref: '#/components/schemas/microsoft.graph.itemEmailCollectionResponse' });
+  assert.deepEqual(two.components.schemas['microsoft.graph.itemEmailCollectionResponse'].properties.value.items, { $ref: '#/components/schemas/microsoft.graph.itemEmail' });
+  assert.match(parameters.expand.description, /: phones, emails, or /);
+
+  // Phones' paths, parameters and schemas are untouched; only the profile (a new navigation property), $expand and
+  // info name the second collection.
+  for (const [path, item] of Object.entries(alone.paths)) assert.deepEqual(two.paths[path], item, path);
+  for (const [name, p] of Object.entries(alone.components.parameters)) if (name !== 'expand') assert.deepEqual(parameters[name], p, name);
+  for (const [name, s] of Object.entries(alone.components.schemas)) if (name !== 'microsoft.graph.profile') assert.deepEqual(two.components.schemas[name], s, name);
+
+  // And the document is as clean as the served one.
+  const validator = new Validator();
+  assert.equal((await validator.validate(structuredClone(two))).valid, true);
+  const { totals, problems } = await lintOpenApi(two);
+  assert.deepEqual(totals, { errors: 0, warnings: 0, ignored: 0 }, formatProblems(problems));
+
+  // A collection the model lacks, or the profile does not declare, would describe what $metadata knows nothing of.
+  assert.throws(() => buildOpenApi(phonesEdmModel, [phones, emails]), /microsoft\.graph\.itemEmail is not in the model/);
+  const undeclared = { ...phonesEdmModel, entityTypes: [...phonesEdmModel.entityTypes, { type: itemEmailType, baseType: 'microsoft.graph.entity' }] };
+  assert.throws(() => buildOpenApi(undeclared, [phones, emails]), /microsoft\.graph\.profile has no navigation property emails/);
+});
+
+test("summaries name one item by the singular of Graph's profile collection names", () => {
+  const names = ['phones', 'emails', 'addresses', 'anniversaries', 'educationalActivities', 'skills', 'websites', 'languages', 'webAccounts'];
+  assert.deepEqual(names.map(singularOf), ['phone', 'email', 'address', 'anniversary', 'educationalActivity', 'skill', 'website', 'language', 'webAccount']);
 });
