@@ -163,7 +163,7 @@ test('$expand brings it inline beside phones; each collection on its own', async
   assert.deepEqual(Object.keys(both.json), ['@odata.context', 'id', 'phones@odata.context', 'phones', 'emails@odata.context', 'emails']);
   assert.deepEqual(both.json.phones.map((p: { id: string }) => p.id), [phone.id]);
   assert.deepEqual(both.json.emails, [{ id: email.id, address: email.address }]);
-  assert.match(both.json['emails@odata.context'], /\/profile\/emails\(address\)$/);
+  assert.match(both.json['emails@odata.context'], /\/profile\/emails\(id,address\)$/);
   const one = await svc.request('GET', `/beta/me/profile?$expand=emails`, { token: owner });
   assert.deepEqual(Object.keys(one.json), ['@odata.context', 'id', 'emails@odata.context', 'emails']);
   assertGraphError(await svc.request('GET', '/beta/me/profile?$expand=addresses', { token: owner }), 400, 'BadRequest', /served here are: phones, emails\./);
