@@ -60,6 +60,9 @@ export const edm = {
   collection: (element: EdmType, options: { elementNullable: boolean; maxItems: number }): EdmType => ({ kind: 'collection', element, ...options }),
 };
 
+/** A qualified name without its namespace: microsoft.graph.itemPhone -> itemPhone. */
+export const unqualifiedName = (qualified: string): string => qualified.slice(qualified.lastIndexOf('.') + 1);
+
 export function typeName(t: EdmType): string {
   switch (t.kind) {
     case 'string':

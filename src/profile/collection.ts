@@ -4,7 +4,7 @@
 // writing one definition and listing it in collections.ts. This module also holds what every collection does
 // alike with its definition: new items, changes and the wire form.
 import { randomUUID } from 'node:crypto';
-import { readEntityBody, type EntityTypeDef } from '../graph/edm.ts';
+import { readEntityBody, unqualifiedName, type EntityTypeDef } from '../graph/edm.ts';
 import { DEFAULT_ALLOWED_AUDIENCES, type IdentitySet, type ItemChanges, type ItemFacet, type OwnValues } from '../model/itemFacet.ts';
 import type { FacetTable } from '../store/facetTable.ts';
 import { graphTimestamp } from './itemFacet.ts';
@@ -30,7 +30,7 @@ export interface ProfileCollection<T extends ItemFacet = ItemFacet> {
 }
 
 /** The entity type's name without its namespace, e.g. itemPhone: what messages and OpenAPI call an item. */
-export const shortName = (c: ProfileCollection<any>): string => c.entity.name.slice(c.entity.name.lastIndexOf('.') + 1);
+export const shortName = (c: ProfileCollection<any>): string => unqualifiedName(c.entity.name);
 
 /** The route parameter that holds an item's id, e.g. phoneId for itemPhone (route patterns name it, and so do metrics). */
 export function idParam(c: ProfileCollection<any>): string {

@@ -1,9 +1,8 @@
 // A profile collection (phones today; emails, addresses, ... later) as the OpenAPI document needs it, and every
 // name derived from it (paths, operationIds, summaries, parameter and schema names), made in one place so that
 // the pieces generated for a collection agree with each other.
-import type { EntityTypeDef } from '../edm.ts';
+import { unqualifiedName, type EntityTypeDef } from '../edm.ts';
 import type { EdmModel } from '../odata/metadata.ts';
-import { shortName } from './schemas.ts';
 
 /** A profile collection as the OpenAPI paths need it (graph/ knows nothing of phones). */
 export interface OpenApiCollection {
@@ -52,7 +51,7 @@ export function nameCollections(model: EdmModel, collections: readonly OpenApiCo
     if (!nav || !nav.collection || nav.target !== c.entity.name) {
       throw new Error(`microsoft.graph.profile has no navigation property ${c.segment} to a collection of ${c.entity.name}`);
     }
-    const short = shortName(c.entity.name);
+    const short = unqualifiedName(c.entity.name);
     return {
       segment: c.segment,
       entity: c.entity,

@@ -1,7 +1,7 @@
 // The document's components.schemas: the EDM types (graph/edm.ts) written as JSON Schema 2020-12, OpenAPI 3.1's
 // dialect, plus the envelopes the EDM does not describe (a collection page, the error, $batch).
 import { MAX_BATCH_REQUESTS } from '../batch.ts';
-import type { EdmType, PropertyDef } from '../edm.ts';
+import { unqualifiedName, type EdmType, type PropertyDef } from '../edm.ts';
 import type { EdmModel, EntityTypeDecl, NavigationPropertyDecl } from '../odata/metadata.ts';
 
 export type Schema = Record<string, unknown>;
@@ -13,7 +13,6 @@ export const ERROR_NAME = 'microsoft.graph.ODataErrors.ODataError';
 export const ref = (name: string): Schema => ({ $ref: `#/components/schemas/${name}` });
 const nullableRef = (name: string): Schema => ({ anyOf: [ref(name), { type: 'null' }] });
 /** microsoft.graph.itemPhone -> itemPhone: Graph's titles are the unqualified names. */
-export const shortName = (qualified: string): string => qualified.slice(qualified.lastIndexOf('.') + 1);
 
 /** Date-times as Graph's own OpenAPI describes Edm.DateTimeOffset. */
 const DATE_TIME_PATTERN =
@@ -42,7 +41,7 @@ function entitySchema(e: EntityTypeDecl, base: EntityTypeDecl | undefined, out: 
   const own = Object.entries(e.type.properties).filter(([name]) => !base || !Object.hasOwn(base.type.properties, name));
   const props = propertySchemas(own, out);
   for (const n of e.navigationProperties ?? []) props[n.name] = navigationSchema(n);
-  const body: Schema = { title: shortName(e.type.name), type: 'object', properties: props };
+  const body: Schema = { title: unqualifiedName(e.type.name), type: 'object', properties: props };
   return base ? { allOf: [ref(base.type.name), body] } : body;
 }
 
@@ -93,13 +92,13 @@ function typeSchema(t: EdmType, nullable: boolean, out: Schemas): Schema {
 function addEnum(t: EnumType, out: Schemas): void {
   if (out[t.name]) return;
   if (!t.flags) {
-    out[t.name] = { title: shortName(t.name), type: 'string', enum: [...t.members] };
+    out[t.name] = { title: unqualifiedName(t.name), type: 'string', enum: [...t.members] };
     return;
   }
   // JSON Schema has no flags enum: a pattern says what the service reads and writes (edm.ts readFlags).
   const member = `(${t.members.map(regexEscape).join('|')})`;
   out[t.name] = {
-    title: shortName(t.name),
+    title: unqualifiedName(t.name),
     type: 'string',
     description: `Flags: one or more of ${t.members.join(', ')}, written as one comma-separated string (e.g. "${t.members.slice(0, 2).join(',')}"). On input a JSON array of members is also accepted.`,
     pattern: `^${member}(,${member})*$`,
@@ -110,13 +109,13 @@ function addEnum(t: EnumType, out: Schemas): void {
 function addComplex(t: ComplexType, out: Schemas): void {
   if (out[t.name]) return;
   out[t.name] = {}; // reserved first: a complex type may reach itself
-  out[t.name] = { title: shortName(t.name), type: 'object', properties: propertySchemas(Object.entries(t.properties), out) };
+  out[t.name] = { title: unqualifiedName(t.name), type: 'object', properties: propertySchemas(Object.entries(t.properties), out) };
 }
 
 /** The page a list operation answers: `<entity>CollectionResponse`, as Graph's OpenAPI names it. */
 export function collectionResponseSchema(entityName: string): Schema {
   return {
-    title: `Collection of ${shortName(entityName)}`,
+    title: `Collection of ${unqualifiedName(entityName)}`,
     type: 'object',
     required: ['value'],
     properties: {
