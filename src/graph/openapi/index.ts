@@ -1,8 +1,8 @@
 // The OpenAPI 3.1 description of every served path, generated from the same EDM descriptors that validate
-// requests and drive $metadata (graph/edm.ts; each profile collection's definition, profile/collection.ts), so the published schemas cannot drift
-// from what the service accepts and answers. Here the pieces (schemas.ts, parameters.ts, paths.ts, each profile
-// collection's named by collections.ts) become one document, and registerOpenApiRoutes serves it and its page
-// (docsPage.ts), both built once.
+// requests and drive $metadata (graph/edm.ts; each profile collection's definition, profile/collection.ts), so
+// the published schemas cannot drift from what the service accepts and answers. Here the pieces (schemas.ts,
+// parameters.ts, paths.ts, each profile collection's named by collections.ts) become one document, and
+// registerOpenApiRoutes serves it and its page (docsPage.ts), both built once.
 import type { FastifyInstance } from 'fastify';
 import { methodNotAllowed } from '../http.ts';
 import type { EdmModel } from '../odata/metadata.ts';
