@@ -11,7 +11,9 @@ import type { ItemFacet } from '../src/model/itemFacet.ts';
 import type { ProfileCollection } from '../src/profile/collection.ts';
 import { PROFILE_COLLECTIONS } from '../src/profile/collections.ts';
 import { itemFacetProperties } from '../src/profile/itemFacet.ts';
+import { loadConfig } from '../src/config.ts';
 import { createFacetTable } from '../src/store/facetTable.ts';
+import { openStore } from '../src/store/open.ts';
 import { assertGraphError } from './support/assertions.ts';
 import { startTestService, type TestService } from './support/service.ts';
 
@@ -189,4 +191,29 @@ test('OpenAPI describes its paths and its type beside phones\'', async () => {
   assert.equal(doc.paths['/beta/me/profile/emails'].post.operationId, 'me.profile.CreateEmails');
   assert.deepEqual(Object.keys(doc.components.schemas['microsoft.graph.itemEmail'].allOf[1].properties), ['address', 'displayName', 'type']);
   assert.ok(doc.components.schemas['microsoft.graph.itemEmailCollectionResponse']);
+});
+
+test('export reads its rows after the users\', and import checks and writes them back (the store opened as the commands open it)', async () => {
+  const owner = await svc.token(['--user', 'export.emails@contoso.com']);
+  const email = (await svc.request('POST', EMAILS, { token: owner, body: { address: 'kept@contoso.com', type: 'other' } })).json;
+  const store = await openStore(loadConfig(['--log-level', 'silent', ...svc.storeArgs]), [...PROFILE_COLLECTIONS, emails].map((c) => c.table));
+  try {
+    const records = await store.transfer.snapshot(async (view) => {
+      const all = [];
+      for await (const r of view.rows()) all.push(r);
+      return all;
+    });
+    const tables = [...new Set(records.map((r) => r.table))];
+    assert.deepEqual(tables, ['users', 'phones', 'test_emails']);
+    const row = records.find((r) => r.table === 'test_emails' && r.row.id === email.id)!.row;
+    assert.deepEqual([row.address, row.type, row.display_name], ['kept@contoso.com', 'other', null]);
+
+    const check = await store.transfer.recordChecker();
+    assert.throws(() => check({ table: 'test_emails', row: { ...row, address: null } }), /test_emails\.address may not be null/);
+    await store.transfer.upsert([check({ table: 'test_emails', row: { ...row, display_name: 'Imported' } })]);
+    const read = await svc.request('GET', `${EMAILS}/${email.id}`, { token: owner });
+    assert.equal(read.json.displayName, 'Imported');
+  } finally {
+    await store.close();
+  }
 });
