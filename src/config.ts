@@ -2,6 +2,7 @@
 // The same table prints --help and is copied into the README's configuration section.
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { UsageError } from './commandErrors.ts';
 
 export interface Config {
   readonly host: string;
@@ -227,7 +228,8 @@ export const SETTINGS: readonly Setting[] = [
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
-export class ConfigError extends Error {}
+/** A setting (flag or environment variable) that cannot be used: the message names it and says why. */
+export class ConfigError extends UsageError {}
 
 /** Settings from `args` (flags) over `env`, checked. Unknown flags are an error. */
 export function loadConfig(args: string[], env: NodeJS.ProcessEnv = process.env): Config {

@@ -1,6 +1,7 @@
 // `token`: mints a development access token and adds its user to the directory.
 // Prints the token alone on stdout so that `TOKEN=$(npm run -s token -- --user ...)` works.
 import { parseArgs } from 'node:util';
+import { UsageError } from './commandErrors.ts';
 import { loadConfig, SETTINGS } from './config.ts';
 import {
   appIdFor,
@@ -90,5 +91,3 @@ export async function tokenCommand(args: string[]): Promise<string> {
 }
 
 const words = (s: string) => s.split(/[\s,]+/).filter(Boolean);
-
-export class UsageError extends Error {}

@@ -4,6 +4,7 @@ import type { ItemPhone, ItemPhoneSettable } from '../profile/phones/schema.ts';
 import type { IdentitySet } from '../profile/itemFacet.ts';
 import type { FilterExpr, LiteralValue, OrderByItem } from '../graph/odata/ast.ts';
 import type { RateLimitCounter } from './rateLimits.ts';
+import { CommandError, EXIT, UsageError } from '../commandErrors.ts';
 
 /** Whose profile a row belongs to. Every read and write is scoped by both parts. */
 export interface ProfileOwner {
@@ -110,10 +111,13 @@ export interface TransferStore {
   upsert(records: readonly TransferRecord[]): Promise<void>;
 }
 
-export class TransferError extends Error {}
+/** A line of an import that cannot be taken, or an export or import that stopped: the message says where and why. */
+export class TransferError extends UsageError {}
 
 /** The store cannot be opened for a reason its message states fully (unreachable, refused, newer schema). */
-export class StoreStartError extends Error {}
+export class StoreStartError extends CommandError {
+  readonly exitCode = EXIT.cannotRun;
+}
 
 export interface Store {
   readonly kind: 'sqlite' | 'postgres';
