@@ -2,7 +2,7 @@
 // (a flag wins). The same table gives the Config type, prints --help and is copied into the README's
 // configuration section.
 import { resolve } from 'node:path';
-import { parseArgs } from 'node:util';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { UsageError } from './commandErrors.ts';
 
 /** A setting (flag or environment variable) that cannot be used: the message names it and says why. */
@@ -230,15 +230,41 @@ export const SETTINGS: readonly Setting[] = Object.entries(SETTING_TABLE as Reco
   return { ...s, key: key as keyof Config, flag, env: flag.toUpperCase().replaceAll('-', '_') };
 });
 
+/** Every setting's flag as parseArgs takes it: each takes a value. */
+const SETTING_OPTIONS = Object.fromEntries(SETTINGS.map((s) => [s.flag, { type: 'string' as const }]));
+
+/** A command's own flags, as parseArgs takes them. */
+type CommandOptions = NonNullable<ParseArgsConfig['options']>;
+/** The values parseArgs gives for a command's own flags. */
+type CommandValues<O extends CommandOptions> = ReturnType<typeof parseArgs<{ options: O; strict: true }>>['values'];
+
+/**
+ * A command line of the settings flags and a command's own flags (`options`), parsed once: the settings, with
+ * the environment, as a Config; the command's flag values; the positional arguments (an error unless
+ * `allowPositionals`). Unknown flags are an error.
+ */
+export function parseCommandLine<const O extends CommandOptions = {}>(
+  args: string[],
+  command: { readonly options?: O; readonly allowPositionals?: boolean } = {},
+  env: NodeJS.ProcessEnv = process.env,
+): { config: Config; values: CommandValues<O>; positionals: string[] } {
+  const { values, positionals } = parseArgs({
+    args,
+    strict: true,
+    allowPositionals: command.allowPositionals ?? false,
+    options: { ...command.options, ...SETTING_OPTIONS },
+  });
+  return { config: configFrom(values, env), values: values as CommandValues<O>, positionals };
+}
+
 /** Settings from `args` (flags) over `env`, checked. Unknown flags are an error. */
 export function loadConfig(args: string[], env: NodeJS.ProcessEnv = process.env): Config {
-  const { values } = parseArgs({
-    args,
-    options: Object.fromEntries(SETTINGS.map((s) => [s.flag, { type: 'string' as const }])),
-    strict: true,
-    allowPositionals: false,
-  });
-  const texts = new Map(SETTINGS.map((s) => [s.key, (values[s.flag] as string | undefined) ?? env[s.env] ?? s.default]));
+  return parseCommandLine(args, {}, env).config;
+}
+
+/** The settings from the parsed flags over `env`, checked. */
+function configFrom(flags: Readonly<Record<string, unknown>>, env: NodeJS.ProcessEnv): Config {
+  const texts = new Map(SETTINGS.map((s) => [s.key, (flags[s.flag] as string | undefined) ?? env[s.env] ?? s.default]));
   const config = Object.fromEntries(SETTINGS.map((s) => [s.key, s.parse(texts.get(s.key), s.env)])) as { -readonly [K in keyof Config]: Config[K] };
 
   // The rules that join settings.

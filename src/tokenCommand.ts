@@ -1,8 +1,7 @@
 // `token`: mints a development access token and adds its user to the directory.
 // Prints the token alone on stdout so that `TOKEN=$(npm run -s token -- --user ...)` works.
-import { parseArgs } from 'node:util';
 import { UsageError } from './commandErrors.ts';
-import { loadConfig, SETTINGS } from './config.ts';
+import { parseCommandLine } from './config.ts';
 import {
   appIdFor,
   DIRECTORY_ROLES,
@@ -33,10 +32,7 @@ Prints one access token signed by the development issuer of DATA_DIR (created on
   --data-dir    as for the server (DATA_DIR); must be the server's to be accepted there`;
 
 export async function tokenCommand(args: string[]): Promise<string> {
-  const settingFlags = new Set(SETTINGS.map((s) => s.flag));
-  const { values } = parseArgs({
-    args,
-    strict: true,
+  const { config, values } = parseCommandLine(args, {
     options: {
       user: { type: 'string' },
       scopes: { type: 'string', default: 'User.ReadWrite' },
@@ -47,14 +43,8 @@ export async function tokenCommand(args: string[]): Promise<string> {
       'app-only': { type: 'boolean', default: false },
       roles: { type: 'string', default: 'User.Read.All' },
       'expires-in': { type: 'string', default: '3600' },
-      ...Object.fromEntries([...settingFlags].map((f) => [f, { type: 'string' as const }])),
     },
   });
-  const config = loadConfig(
-    Object.entries(values)
-      .filter(([k, v]) => settingFlags.has(k) && typeof v === 'string')
-      .flatMap(([k, v]) => [`--${k}`, v as string]),
-  );
   if (config.identity !== 'development') {
     throw new UsageError('IDENTITY is entra: the server accepts only Microsoft Entra ID tokens, so development tokens would be refused.');
   }
