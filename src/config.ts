@@ -4,6 +4,7 @@
 import { resolve } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { UsageError } from './commandErrors.ts';
+import { isGuid } from './guid.ts';
 
 /** A setting (flag or environment variable) that cannot be used: the message names it and says why. */
 export class ConfigError extends UsageError {}
@@ -268,11 +269,10 @@ function configFrom(flags: Readonly<Record<string, unknown>>, env: NodeJS.Proces
   const config = Object.fromEntries(SETTINGS.map((s) => [s.key, s.parse(texts.get(s.key), s.env)])) as { -readonly [K in keyof Config]: Config[K] };
 
   // The rules that join settings.
-  const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
   const { entraTenants } = config;
   if (config.identity === 'entra') {
     if (entraTenants.length === 0) throw new ConfigError('IDENTITY=entra needs ENTRA_TENANTS: tenant ids, or * for any tenant.');
-    const bad = entraTenants.filter((t) => t !== '*' && !GUID.test(t));
+    const bad = entraTenants.filter((t) => t !== '*' && !isGuid(t));
     if (bad.length > 0 || (entraTenants.includes('*') && entraTenants.length > 1)) {
       throw new ConfigError(`ENTRA_TENANTS must be tenant ids (GUIDs) or a lone *, got '${texts.get('entraTenants')}'.`);
     }
