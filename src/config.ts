@@ -57,7 +57,7 @@ const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'
 /**
  * Every setting, once: its default, its --help line and how its text is read, in --help's order. The flag and
  * the environment variable are named after the key (dataDir: --data-dir, DATA_DIR). Rules that join two or more
- * settings are in loadConfig.
+ * settings are in configFrom.
  */
 const SETTING_TABLE = {
   host: { default: '127.0.0.1', help: 'Address to listen on.', parse: given },
