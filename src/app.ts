@@ -5,7 +5,7 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } 
 import type { Config } from './config.ts';
 import type { RateLimitCounter } from './store/rateLimits.ts';
 import { registerBatchRoute } from './graph/batch.ts';
-import { GraphError } from './graph/errors.ts';
+import { graphErrors } from './graph/errors.ts';
 import { clientErrorHandler, frameworkErrors, installGraphConventions, MAX_BODY_BYTES, newRequestId, publicBaseOf, refuseConnect, sendJson } from './graph/http.ts';
 import { registerMetadataRoute } from './graph/odata/metadata.ts';
 import type { SkipTokens } from './graph/odata/skipToken.ts';
@@ -104,9 +104,7 @@ export function buildApp({ config, collections, store, verifier, logger, skipTok
       allowList: (request) => request.url === '/health',
       onExceeded: (request) => metrics?.throttled(routeOf(request), request.method),
       errorResponseBuilder: (_request, context) =>
-        new GraphError(429, 'TooManyRequests', `Too many requests: at most ${context.max} every ${config.rateLimitWindowSeconds} s. Retry after ${context.after}.`, {
-          'retry-after': String(Math.max(1, Math.ceil(context.ttl / 1000))),
-        }),
+        graphErrors.tooManyRequests(context.max, config.rateLimitWindowSeconds, context.after, Math.max(1, Math.ceil(context.ttl / 1000))),
     });
   }
   // The routes load as one plugin after the ones above, so that hooks those install per route

@@ -1,12 +1,12 @@
 #!/usr/bin/env node
 // The command line: serve (default), token, migrate, export, import. Parses and dispatches; no logic of its own.
 import closeWithGrace from 'close-with-grace';
-import { ConfigError, loadConfig, settingsHelp } from './config.ts';
+import { reportCommandError, UsageError } from './commandErrors.ts';
+import { loadConfig, settingsHelp } from './config.ts';
 import { startService } from './serve.ts';
 import { PROFILE_TABLES } from './profile/collections.ts';
 import { openStore } from './store/open.ts';
-import { StoreStartError, TransferError } from './store/types.ts';
-import { TOKEN_HELP, tokenCommand, UsageError } from './tokenCommand.ts';
+import { TOKEN_HELP, tokenCommand } from './tokenCommand.ts';
 import { exportCommand, importCommand } from './transferCommand.ts';
 
 const HELP = `graph-profile-phones: the Microsoft Graph beta profile phones API (itemPhone), self-hosted.
@@ -74,10 +74,6 @@ main(process.argv.slice(2)).then(
     if (code >= 0) process.exitCode = code;
   },
   (err: unknown) => {
-    const usage = err instanceof ConfigError || err instanceof UsageError || err instanceof TransferError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS');
-    // A store that cannot be opened (unreachable, refused, newer schema) is not a usage error: exit 1, its message says why.
-    const expected = usage || err instanceof StoreStartError;
-    process.stderr.write(`${expected ? (err as Error).message : (err as Error).stack ?? String(err)}\n`);
-    process.exitCode = usage || !expected ? 2 : 1;
+    process.exitCode = reportCommandError(err); // the message or the stack on stderr; exit 1 or 2 (commandErrors.ts)
   },
 );

@@ -8,8 +8,10 @@ import { generate } from 'selfsigned';
 import { writeFileAtomic } from './atomicFile.ts';
 import { ConfigError, type Config } from './config.ts';
 
+/** The development certificate, the file clients trust, in DATA_DIR. */
 export const DEV_CERT_FILE = 'dev-tls-cert.pem';
-export const DEV_KEY_FILE = 'dev-tls-key.pem';
+/** Its key followed by the certificate, in DATA_DIR (mode 0600). */
+export const DEV_TLS_KEY_FILE = 'dev-tls-key.pem';
 /** A development certificate this close to its end is replaced at start-up. */
 export const DEV_CERT_RENEW_BEFORE_MS = 7 * 24 * 3600 * 1000;
 const DEV_CERT_DAYS = 365;
@@ -57,7 +59,7 @@ export async function tlsFromConfig(config: Config): Promise<TlsMaterial | undef
  * key with another instance's certificate; the certificate file (what clients trust) is written from it.
  */
 export async function loadOrCreateDevCertificate(dataDir: string, now = new Date()): Promise<TlsMaterial> {
-  const keyPath = join(dataDir, DEV_KEY_FILE);
+  const keyPath = join(dataDir, DEV_TLS_KEY_FILE);
   const certPath = join(dataDir, DEV_CERT_FILE);
   const existing = await readPair(keyPath, now);
   if (existing === 'usable') {

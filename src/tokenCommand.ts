@@ -1,7 +1,7 @@
 // `token`: mints a development access token and adds its user to the directory.
 // Prints the token alone on stdout so that `TOKEN=$(npm run -s token -- --user ...)` works.
-import { parseArgs } from 'node:util';
-import { loadConfig, SETTINGS } from './config.ts';
+import { UsageError } from './commandErrors.ts';
+import { parseCommandLine } from './config.ts';
 import {
   appIdFor,
   DIRECTORY_ROLES,
@@ -35,10 +35,7 @@ Prints one access token signed by the development issuer of DATA_DIR (created on
 
 /** `tables`: the profile collections' tables the server keeps (it opens the same store to record the user). */
 export async function tokenCommand(args: string[], tables: readonly FacetTable<any>[] = PROFILE_TABLES): Promise<string> {
-  const settingFlags = new Set(SETTINGS.map((s) => s.flag));
-  const { values } = parseArgs({
-    args,
-    strict: true,
+  const { config, values } = parseCommandLine(args, {
     options: {
       user: { type: 'string' },
       scopes: { type: 'string', default: 'User.ReadWrite' },
@@ -49,14 +46,8 @@ export async function tokenCommand(args: string[], tables: readonly FacetTable<a
       'app-only': { type: 'boolean', default: false },
       roles: { type: 'string', default: 'User.Read.All' },
       'expires-in': { type: 'string', default: '3600' },
-      ...Object.fromEntries([...settingFlags].map((f) => [f, { type: 'string' as const }])),
     },
   });
-  const config = loadConfig(
-    Object.entries(values)
-      .filter(([k, v]) => settingFlags.has(k) && typeof v === 'string')
-      .flatMap(([k, v]) => [`--${k}`, v as string]),
-  );
   if (config.identity !== 'development') {
     throw new UsageError('IDENTITY is entra: the server accepts only Microsoft Entra ID tokens, so development tokens would be refused.');
   }
@@ -93,5 +84,3 @@ export async function tokenCommand(args: string[], tables: readonly FacetTable<a
 }
 
 const words = (s: string) => s.split(/[\s,]+/).filter(Boolean);
-
-export class UsageError extends Error {}

@@ -2,9 +2,8 @@
 // SQLite to PostgreSQL. Import is an upsert by primary key, so running it twice changes nothing.
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
-import { parseArgs } from 'node:util';
 import cliProgress from 'cli-progress';
-import { loadConfig, SETTINGS, type Config } from './config.ts';
+import { parseCommandLine, type Config } from './config.ts';
 import { PROFILE_TABLES } from './profile/collections.ts';
 import { openStore } from './store/open.ts';
 import { TransferError, type Store, type TransferRecord } from './store/types.ts';
@@ -19,19 +18,6 @@ interface Streams {
 }
 
 const std: Streams = { out: process.stdout, err: process.stderr };
-
-/** Settings flags (as for the server) and the positional arguments. */
-function parse(args: string[]): { config: Config; positionals: string[] } {
-  const flags = SETTINGS.map((s) => s.flag);
-  const { values, positionals } = parseArgs({
-    args,
-    strict: true,
-    allowPositionals: true,
-    options: Object.fromEntries(flags.map((f) => [f, { type: 'string' as const }])),
-  });
-  const config = loadConfig(Object.entries(values).flatMap(([k, v]) => [`--${k}`, v as string]));
-  return { config, positionals };
-}
 
 /** A progress bar on stderr, only when stderr is a terminal (never in a pipe or a log). */
 function progress(streams: Streams, label: string, total: number) {
@@ -59,7 +45,7 @@ async function withStore<T>(config: Config, streams: Streams, run: (store: Store
 }
 
 export async function exportCommand(args: string[], streams: Streams = std): Promise<void> {
-  const { config, positionals } = parse(args);
+  const { config, positionals } = parseCommandLine(args, { allowPositionals: true });
   if (positionals.length > 0) throw new TransferError(`export takes no file: it writes to stdout (npm run -s export > file.jsonl).`);
   await withStore(config, streams, async (store) => {
     let broken: Error | undefined;
@@ -143,7 +129,7 @@ function checkHeader(value: unknown, schema: readonly string[], where: string): 
 }
 
 export async function importCommand(args: string[], streams: Streams = std): Promise<void> {
-  const { config, positionals } = parse(args);
+  const { config, positionals } = parseCommandLine(args, { allowPositionals: true });
   if (positionals.length !== 1) throw new TransferError('Usage: npm run -s import -- <file.jsonl> [settings]');
   const file = positionals[0]!;
   await withStore(config, streams, async (store) => {

@@ -10,7 +10,7 @@ import { connect } from 'node:tls';
 import { after, test } from 'node:test';
 import { generate } from 'selfsigned';
 import { ConfigError, loadConfig } from '../src/config.ts';
-import { DEV_CERT_FILE, DEV_KEY_FILE, loadOrCreateDevCertificate } from '../src/tls.ts';
+import { DEV_CERT_FILE, DEV_TLS_KEY_FILE, loadOrCreateDevCertificate } from '../src/tls.ts';
 import { startTestService } from './support/service.ts';
 
 const root = new URL('..', import.meta.url).pathname;
@@ -39,7 +39,7 @@ test('--tls true serves the API over https with a development certificate for lo
     assert.equal(cert.subjectAltName, 'DNS:localhost, IP Address:127.0.0.1, IP Address:0:0:0:0:0:0:0:1');
     assert.equal(cert.ca, true, 'its own CA, so NODE_EXTRA_CA_CERTS can trust it');
     assert.ok(new Date(cert.validTo).getTime() > Date.now() + 300 * 24 * 3600 * 1000);
-    assert.equal(statSync(join(service.dataDir, DEV_KEY_FILE)).mode & 0o777, 0o600);
+    assert.equal(statSync(join(service.dataDir, DEV_TLS_KEY_FILE)).mode & 0o777, 0o600);
     assert.equal(await servedCertificate(service.url, readFileSync(join(service.dataDir, DEV_CERT_FILE), 'utf8')), cert.fingerprint256);
 
     const token = await service.token(['--user', 'tls.user@contoso.com']);
@@ -101,7 +101,7 @@ test('--tls true serves the API over https with a development certificate for lo
       notBeforeDate: new Date(Date.now() - 30 * 24 * 3600 * 1000),
       notAfterDate: new Date(Date.now() - 24 * 3600 * 1000),
     });
-    writeFileSync(join(service.dataDir, DEV_KEY_FILE), `${expired.private}\n${expired.cert}`, { mode: 0o600 });
+    writeFileSync(join(service.dataDir, DEV_TLS_KEY_FILE), `${expired.private}\n${expired.cert}`, { mode: 0o600 });
     writeFileSync(join(service.dataDir, DEV_CERT_FILE), expired.cert);
     await service.restart();
     const renewed = certOf(service.dataDir);

@@ -19,7 +19,7 @@
 // - The outer POST needs no token of its own: its Authorization header is passed to every inner request
 //   (an Authorization header inside the batch is ignored), and each inner request answers 401/403 itself.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { GraphError, errorBody, graphErrors } from './errors.ts';
+import { errorBody, graphErrors, type GraphError } from './errors.ts';
 import { jsonBody, methodNotAllowed, newRequestId, sendJson } from './http.ts';
 
 export const MAX_BATCH_REQUESTS = 20;
@@ -221,7 +221,7 @@ export async function runBatch(app: FastifyInstance, outer: FastifyRequest, requ
     byId.set(
       r.id,
       failed !== undefined
-        ? errorResponse(r, new GraphError(424, 'FailedDependency', `The request was not run because the request '${failed}' it depends on failed.`))
+        ? errorResponse(r, graphErrors.failedDependency(failed))
         : await runOne(app, outer, r),
     );
   }

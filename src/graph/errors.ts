@@ -73,6 +73,18 @@ export const graphErrors = {
     ),
   payloadTooLarge: (limit: number) =>
     new GraphError(413, 'RequestEntityTooLarge', `The request body is larger than the limit of ${limit} bytes.`),
+  uriTooLong: () => new GraphError(414, 'RequestUriTooLong', 'A segment of the request URL is too long.'),
+  /** A $batch step not run because a step it depends on failed. */
+  failedDependency: (failedId: string) =>
+    new GraphError(424, 'FailedDependency', `The request was not run because the request '${failedId}' it depends on failed.`),
+  /** Graph's throttling answer: `after` words the wait for people, `retryAfterSeconds` is Retry-After for clients. */
+  tooManyRequests: (max: number, windowSeconds: number, after: string, retryAfterSeconds: number) =>
+    new GraphError(429, 'TooManyRequests', `Too many requests: at most ${max} every ${windowSeconds} s. Retry after ${after}.`, {
+      'retry-after': String(retryAfterSeconds),
+    }),
+  headersTooLarge: () => new GraphError(431, 'RequestHeaderFieldsTooLarge', 'The request headers are too large.'),
+  /** Any other 4xx of the HTTP layer's (e.g. a Content-Length that does not match the body): its status and words. */
+  refusedByHttp: (status: number, message: string) => new GraphError(status, 'BadRequest', message),
   serviceUnavailable: (message: string) =>
     new GraphError(503, 'serviceNotAvailable', message, { 'retry-after': '5' }),
   internal: () => new GraphError(500, 'generalException', 'An internal server error occurred. The request-id identifies it in the service log.'),

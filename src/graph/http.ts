@@ -63,11 +63,11 @@ function toGraphError(err: unknown, request: FastifyRequest): GraphError | undef
     case 'FST_ERR_BAD_URL':
       return graphErrors.badQuery('The request URL is not valid (bad percent-encoding).');
     case 'FST_ERR_MAX_PARAM_LENGTH':
-      return new GraphError(414, 'RequestUriTooLong', 'A segment of the request URL is too long.');
+      return graphErrors.uriTooLong();
   }
   const status = (err as { statusCode?: number }).statusCode;
   // Any other refusal of Fastify's (e.g. a Content-Length that does not match the body) keeps its status.
-  if (status && status >= 400 && status < 500) return new GraphError(status, 'BadRequest', (err as Error).message);
+  if (status && status >= 400 && status < 500) return graphErrors.refusedByHttp(status, (err as Error).message);
   return undefined;
 }
 
@@ -178,7 +178,7 @@ export function clientErrorHandler(err: NodeJS.ErrnoException, socket: Socket): 
   }
   switch (err.code) {
     case 'HPE_HEADER_OVERFLOW':
-      return answerRaw(socket, new GraphError(431, 'RequestHeaderFieldsTooLarge', 'The request headers are too large.'));
+      return answerRaw(socket, graphErrors.headersTooLarge());
     case 'HPE_INVALID_METHOD':
       return answerRaw(socket, graphErrors.badQuery('The request method is not an HTTP method this service knows.'));
     default:

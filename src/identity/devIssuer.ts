@@ -7,7 +7,8 @@ import { SignJWT, calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK,
 import { v5 as uuidv5 } from 'uuid';
 import { writeFileAtomic } from '../atomicFile.ts';
 
-export const DEV_KEY_FILE = 'dev-issuer-key.json';
+/** The issuer's key pair (a private JWK and its kid), in DATA_DIR. */
+export const DEV_ISSUER_KEY_FILE = 'dev-issuer-key.json';
 /** Graph's resource identifiers: either is an accepted audience. */
 export const GRAPH_AUDIENCES = ['https://graph.microsoft.com', '00000003-0000-0000-c000-000000000000'] as const;
 /** Directory role template ids (the same in every Entra tenant). */
@@ -61,7 +62,7 @@ async function fromFile(file: KeyFile): Promise<DevKey> {
 
 /** Reads the key pair from DATA_DIR, creating it on first use (safe when two processes race). */
 export async function loadOrCreateDevKey(dataDir: string): Promise<DevKey> {
-  const path = join(dataDir, DEV_KEY_FILE);
+  const path = join(dataDir, DEV_ISSUER_KEY_FILE);
   try {
     return await fromFile(JSON.parse(await readFile(path, 'utf8')) as KeyFile);
   } catch (err) {

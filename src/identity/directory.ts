@@ -1,10 +1,10 @@
 // The directory of users: who exists in which tenant. Signed-in users are added on first sight
 // (their token says who they are); `/users/{id | userPrincipalName}` is resolved here, always within
 // the caller's tenant, so another tenant's users can never be found.
+import { isGuid } from '../guid.ts';
 import type { DirectoryUser, UserStore } from '../store/types.ts';
 import type { Principal } from './principal.ts';
 
-const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const SEEN_MAX = 50_000;
 
 export class Directory {
@@ -35,6 +35,6 @@ export class Directory {
 
   /** The user named by id or userPrincipalName in the tenant, or undefined. */
   find(tenantId: string, idOrUpn: string): Promise<DirectoryUser | undefined> {
-    return GUID.test(idOrUpn) ? this.users.findById(tenantId, idOrUpn.toLowerCase()) : this.users.findByUpn(tenantId, idOrUpn);
+    return isGuid(idOrUpn) ? this.users.findById(tenantId, idOrUpn.toLowerCase()) : this.users.findByUpn(tenantId, idOrUpn);
   }
 }

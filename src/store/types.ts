@@ -5,6 +5,7 @@ import type { ItemChanges, ItemFacet, Modification } from '../model/itemFacet.ts
 import type { ProfileOwner } from '../model/profileOwner.ts';
 import type { FacetTable } from './facetTable.ts';
 import type { RateLimitCounter } from './rateLimits.ts';
+import { CommandError, EXIT, UsageError } from '../commandErrors.ts';
 
 export interface DirectoryUser {
   readonly tenantId: string;
@@ -96,10 +97,13 @@ export interface TransferStore {
   upsert(records: readonly TransferRecord[]): Promise<void>;
 }
 
-export class TransferError extends Error {}
+/** A line of an import that cannot be taken, or an export or import that stopped: the message says where and why. */
+export class TransferError extends UsageError {}
 
 /** The store cannot be opened for a reason its message states fully (unreachable, refused, newer schema). */
-export class StoreStartError extends Error {}
+export class StoreStartError extends CommandError {
+  readonly exitCode = EXIT.cannotRun;
+}
 
 export interface Store {
   readonly kind: 'sqlite' | 'postgres';

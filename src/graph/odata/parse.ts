@@ -8,6 +8,7 @@
 // expression went wrong. Every failure is graphErrors.badQuery (400 BadRequest) naming the 1-based
 // character position and the offending token; limits on length and nesting mean that no input,
 // however hostile, costs more than a bounded amount of work or stack.
+import { GUID } from '../../guid.ts';
 import { UNSTORABLE_IN_REQUEST, unstorableText } from '../../model/storableText.ts';
 import { typeName, type EdmType, type EntityTypeDef } from '../edm.ts';
 import { graphErrors } from '../errors.ts';
@@ -52,7 +53,7 @@ const FLIPPED: Record<ComparisonOperator, ComparisonOperator> = { eq: 'eq', ne: 
 
 // Sticky patterns, tried at the lexer's current index.
 const WHITESPACE = /[ \t]*/y;
-const GUID = /[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}(?![A-Za-z0-9_])/y;
+const GUID_LITERAL = new RegExp(`${GUID.source}(?![A-Za-z0-9_])`, 'iy'); // not the start of a longer name
 /** Anything that starts like a date is read whole, then checked, so a bad one is reported as one token. */
 const DATE_LIKE = /\d{4}-\d{2}-\d{2}[0-9A-Za-z:.+-]*/y;
 const NUMBER = /-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
@@ -141,7 +142,7 @@ class Lexer {
 
     if (c === '(' || c === ')' || c === ',' || c === '/' || c === '*') return { kind: 'punct', pos, text: take(1) as PunctToken['text'] };
     if (c === "'") return this.stringLiteral(pos);
-    let raw = matchAt(GUID, text, start);
+    let raw = matchAt(GUID_LITERAL, text, start);
     if (raw) return literal(take(raw.length), { type: 'string', value: raw }); // a bare GUID is a string
     raw = matchAt(DATE_LIKE, text, start);
     if (raw) return literal(take(raw.length), { type: 'dateTime', value: normaliseDateTime(raw, pos, this.option) });
