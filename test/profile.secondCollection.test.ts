@@ -97,6 +97,16 @@ test('create answers 201 with the item in the entity type\'s order, an ETag and 
   assert.deepEqual({ ...got.json, '@odata.context': undefined }, { ...res.json, '@odata.context': undefined });
 });
 
+test('its table compares text by bytes on every store, as the service\'s own tables do: B before a', async () => {
+  const owner = await svc.token(['--user', 'byte.order@contoso.com']);
+  for (const displayName of ['apple', 'Banana', 'Äpfel', 'banana']) {
+    assert.equal((await svc.request('POST', EMAILS, { token: owner, body: { address: 'o@contoso.com', displayName } })).status, 201);
+  }
+  const sorted = await svc.request('GET', `${EMAILS}?$orderby=displayName&$select=displayName`, { token: owner });
+  // UTF-8 bytes: B (0x42) < a (0x61) < b (0x62) < Ä (0xC3 0x84); a locale's collation would say apple, Äpfel, banana, Banana.
+  assert.deepEqual(sorted.json.value.map((e: ItemEmail) => e.displayName), ['Banana', 'apple', 'banana', 'Äpfel']);
+});
+
 test('its rules and its types are enforced: required, enum members, its own check, unknown properties', async () => {
   assertGraphError(await post({ displayName: 'no address' }), 400, 'invalidRequest', "The property 'address' is required when creating an itemEmail.");
   assertGraphError(await post({ address: 'not-an-address' }), 400, 'invalidRequest', /must be an email address/);
