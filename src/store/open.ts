@@ -12,8 +12,9 @@ export interface OpenEvents {
   /** Told the size of each batch of creates SQLite's group commit writes in one transaction. */
   onGroupCommit?: (batchSize: number) => void;
   /**
-   * Told of every store operation that fails (e.g. 'phones.insert': a collection's operations are named by its table), and whether the failure means "unavailable
-   * for now" (Store.isUnavailable). The failure itself still reaches the caller.
+   * Told of every store operation that fails (e.g. 'phones.insert': a collection's operations are named by its
+   * table), and whether the failure means "unavailable for now" (Store.isUnavailable). The failure itself still
+   * reaches the caller.
    */
   onFailure?: (operation: string, unavailable: boolean) => void;
 }
