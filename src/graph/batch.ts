@@ -23,7 +23,8 @@ import { errorBody, graphErrors, type GraphError } from './errors.ts';
 import { jsonBody, methodNotAllowed, newRequestId, sendJson } from './http.ts';
 
 export const MAX_BATCH_REQUESTS = 20;
-const METHODS = new Set(['GET', 'POST', 'PATCH', 'PUT', 'DELETE']);
+/** The methods an inner request may use. */
+export const BATCH_METHODS: ReadonlySet<string> = new Set(['GET', 'POST', 'PATCH', 'PUT', 'DELETE']);
 /** Headers of an inner request that the batch sets itself (or that describe the outer message). */
 const DROPPED_INNER_HEADERS = new Set(['authorization', 'host', 'content-length', 'transfer-encoding', 'connection', 'expect', 'upgrade']);
 /** Response headers copied into an inner response, with the spelling Graph uses there. */
@@ -78,7 +79,7 @@ export function parseBatch(payload: unknown): BatchRequest[] {
     seen.set(key, id);
     if (typeof method !== 'string' || method.length === 0) throw malformed(`request '${id}' has no 'method'.`);
     const upper = method.toUpperCase();
-    if (!METHODS.has(upper)) throw malformed(`request '${id}' has the method '${method}'; the methods are ${[...METHODS].join(', ')}.`);
+    if (!BATCH_METHODS.has(upper)) throw malformed(`request '${id}' has the method '${method}'; the methods are ${[...BATCH_METHODS].join(', ')}.`);
     if (typeof url !== 'string' || url.length === 0) throw malformed(`request '${id}' has no 'url'.`);
     const innerHeaders: Record<string, string> = {};
     if (headers !== undefined && headers !== null) {

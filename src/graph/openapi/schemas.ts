@@ -1,6 +1,6 @@
 // The document's components.schemas: the EDM types (graph/edm.ts) written as JSON Schema 2020-12, OpenAPI 3.1's
 // dialect, plus the envelopes the EDM does not describe (a collection page, the error, $batch).
-import { MAX_BATCH_REQUESTS } from '../batch.ts';
+import { BATCH_METHODS, MAX_BATCH_REQUESTS } from '../batch.ts';
 import { unqualifiedName, type EdmType, type PropertyDef } from '../edm.ts';
 import type { EdmModel, EntityTypeDecl, NavigationPropertyDecl } from '../odata/metadata.ts';
 
@@ -12,7 +12,6 @@ type ComplexType = Extract<EdmType, { kind: 'complex' }>;
 export const ERROR_NAME = 'microsoft.graph.ODataErrors.ODataError';
 export const ref = (name: string): Schema => ({ $ref: `#/components/schemas/${name}` });
 const nullableRef = (name: string): Schema => ({ anyOf: [ref(name), { type: 'null' }] });
-/** microsoft.graph.itemPhone -> itemPhone: Graph's titles are the unqualified names. */
 
 /** Date-times as Graph's own OpenAPI describes Edm.DateTimeOffset. */
 const DATE_TIME_PATTERN =
@@ -171,7 +170,7 @@ export function batchSchemas(exampleUrl: string): Schemas {
             required: ['id', 'method', 'url'],
             properties: {
               id: { type: 'string' },
-              method: { type: 'string', enum: ['GET', 'POST', 'PATCH', 'PUT', 'DELETE'] },
+              method: { type: 'string', enum: [...BATCH_METHODS] },
               url: { type: 'string', description: `Relative to /beta, e.g. ${exampleUrl}.` },
               headers: { type: 'object', additionalProperties: { type: 'string' } },
               body: {},
