@@ -6,7 +6,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { graphErrors } from '../graph/errors.ts';
 import { jsonBody, methodNotAllowed, sendJson, type PublicBase } from '../graph/http.ts';
-import { contextUrl } from '../graph/odata/context.ts';
+import { contextUrl, selectedSuffix } from '../graph/odata/context.ts';
 import { applySelect, systemQueryOptions } from '../graph/odata/collectionQuery.ts';
 import { parseFilter, parseSelect } from '../graph/odata/parse.ts';
 import { entityTag, evaluateOnCollection, evaluateRead, readPreconditions, writeCondition, writeRefused } from '../graph/preconditions.ts';
@@ -44,7 +44,6 @@ export function registerCollectionRoutes<T extends ItemFacet>(
   const base = deps.publicBase;
   const ctx = (request: FastifyRequest, a: ProfileAccess, suffix = '') =>
     contextUrl(base(request), `users('${a.owner.userId}')/profile/${segment}${suffix}`);
-  const selected = (select: readonly string[] | undefined) => (select ? `(${select.join(',')})` : '');
   const sendItem = (request: FastifyRequest, reply: FastifyReply, a: ProfileAccess, status: number, item: T) =>
     sendJson(reply.header('etag', entityTag(item.version)), status, { '@odata.context': ctx(request, a, '/$entity'), ...toWire(collection, item) });
   const itemId = (request: FastifyRequest<Route>) => request.params[param]!; // the route pattern has it
@@ -61,7 +60,7 @@ export function registerCollectionRoutes<T extends ItemFacet>(
       evaluateOnCollection(readPreconditions(request), false);
       const a = profileAccessOf(request);
       const page = await listPage(request, a.owner, readable(a), entity, (i) => toWire(collection, i), deps.skipTokens, base(request));
-      return sendJson(reply, 200, { '@odata.context': ctx(request, a, selected(page.select)), ...page.body });
+      return sendJson(reply, 200, { '@odata.context': ctx(request, a, selectedSuffix(page.select)), ...page.body });
     });
 
     app.get<Route>(`${root}/$count`, access('read'), async (request, reply) => {
@@ -93,7 +92,7 @@ export function registerCollectionRoutes<T extends ItemFacet>(
       reply.header('etag', entityTag(found.version));
       if (evaluateRead(pre, found.version, subject(request)) === 'notModified') return reply.code(304).send();
       const wire = applySelect(toWire(collection, found), select);
-      return sendJson(reply, 200, { '@odata.context': ctx(request, a, `${selected(select)}/$entity`), ...wire });
+      return sendJson(reply, 200, { '@odata.context': ctx(request, a, `${selectedSuffix(select)}/$entity`), ...wire });
     });
 
     app.patch<Route>(item, access('write'), async (request, reply) => {

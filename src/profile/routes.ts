@@ -4,7 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import { graphErrors } from '../graph/errors.ts';
 import { methodNotAllowed, sendJson, type PublicBase } from '../graph/http.ts';
 import { applySelect, MAX_PAGE_SIZE, systemQueryOptions } from '../graph/odata/collectionQuery.ts';
-import { contextUrl } from '../graph/odata/context.ts';
+import { contextUrl, selectedSuffix } from '../graph/odata/context.ts';
 import { parseSelect } from '../graph/odata/parse.ts';
 import type { Store } from '../store/types.ts';
 import { profileAccessHook, profileAccessOf, type ProfileParams, type ResolveProfileAccess } from './access.ts';
@@ -70,7 +70,7 @@ export function registerProfileRoutes(
           skip: 0,
           limit: MAX_PAGE_SIZE,
         });
-        body[`${segment}@odata.context`] = contextUrl(base, `${profile}/${segment}${select ? `(${select.join(',')})` : ''}`);
+        body[`${segment}@odata.context`] = contextUrl(base, `${profile}/${segment}${selectedSuffix(select)}`);
         body[segment] = items.map((i) => applySelect(toWire(collection, i), select));
       }
       return sendJson(reply, 200, body);
