@@ -13,6 +13,7 @@ import type { EntityTypeDef } from '../graph/edm.ts';
 import type { FilterExpr } from '../graph/odata/ast.ts';
 import { parseFilter } from '../graph/odata/parse.ts';
 import type { ItemFacet } from '../model/itemFacet.ts';
+import { oncePer } from '../oncePer.ts';
 import type { FacetStore } from '../store/types.ts';
 import type { ProfileAccess } from './access.ts';
 
@@ -22,17 +23,10 @@ export const ORGANIZATION_AUDIENCES: readonly string[] = ['organization', 'feder
 /** The reads of a collection's store. */
 export type FacetReads<T extends ItemFacet> = Pick<FacetStore<T>, 'list' | 'count' | 'get'>;
 
-const filters = new WeakMap<EntityTypeDef, FilterExpr>();
-
 /** The audiences condition as a $filter of the entity type, parsed once per type. */
-function organizationFilter(entity: EntityTypeDef): FilterExpr {
-  let f = filters.get(entity);
-  if (!f) {
-    f = parseFilter(ORGANIZATION_AUDIENCES.map((a) => `allowedAudiences has '${a}'`).join(' or '), entity);
-    filters.set(entity, f);
-  }
-  return f;
-}
+const organizationFilter = oncePer((entity: EntityTypeDef): FilterExpr =>
+  parseFilter(ORGANIZATION_AUDIENCES.map((a) => `allowedAudiences has '${a}'`).join(' or '), entity),
+);
 
 const both = (a: FilterExpr | undefined, b: FilterExpr): FilterExpr => (a ? { kind: 'and', left: a, right: b } : b);
 

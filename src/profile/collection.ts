@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { readEntityBody, unqualifiedName, type EntityTypeDef } from '../graph/edm.ts';
 import { DEFAULT_ALLOWED_AUDIENCES, type IdentitySet, type ItemChanges, type ItemFacet, type OwnValues } from '../model/itemFacet.ts';
+import { oncePer } from '../oncePer.ts';
 import type { FacetTable } from '../store/facetTable.ts';
 import { graphTimestamp } from './itemFacet.ts';
 
@@ -64,13 +65,18 @@ export function itemChanges<T extends ItemFacet>(c: ProfileCollection<T>, body: 
   return changes;
 }
 
+/** A collection's properties in wire order, with whether each is a flags enum: worked out once, not per item. */
+const wireOrder = oncePer((c: ProfileCollection<any>) =>
+  Object.entries(c.entity.properties).map(([name, def]) => [name, def.type.kind === 'enum' && def.type.flags] as const),
+);
+
 /** An item as Graph writes it: the entity type's properties in order, a flags enum as one comma-separated string. */
 export function toWire(c: ProfileCollection<any>, item: ItemFacet): Record<string, unknown> {
   const values = item as unknown as Record<string, unknown>;
   const wire: Record<string, unknown> = {};
-  for (const [name, def] of Object.entries(c.entity.properties)) {
+  for (const [name, flags] of wireOrder(c)) {
     const value = values[name];
-    wire[name] = def.type.kind === 'enum' && def.type.flags && Array.isArray(value) ? value.join(',') : value;
+    wire[name] = flags && Array.isArray(value) ? value.join(',') : value;
   }
   return wire;
 }

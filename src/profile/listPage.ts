@@ -10,6 +10,7 @@ import { parseOrderBy } from '../graph/odata/parse.ts';
 import type { SkipTokens } from '../graph/odata/skipToken.ts';
 import type { ItemFacet } from '../model/itemFacet.ts';
 import type { ProfileOwner } from '../model/profileOwner.ts';
+import { oncePer } from '../oncePer.ts';
 import type { FacetStore } from '../store/types.ts';
 
 export interface Page {
@@ -25,17 +26,10 @@ interface Orders {
   readonly byId: readonly OrderByItem[];
 }
 
-const ordersOf = new WeakMap<EntityTypeDef, Orders>();
-
 /** Parsed once per entity type, not per request. */
-function orders(entity: EntityTypeDef): Orders {
-  let known = ordersOf.get(entity);
-  if (!known) {
-    known = { byDefault: parseOrderBy('createdDateTime,id', entity), byId: parseOrderBy('id', entity) };
-    ordersOf.set(entity, known);
-  }
-  return known;
-}
+const orders = oncePer(
+  (entity: EntityTypeDef): Orders => ({ byDefault: parseOrderBy('createdDateTime,id', entity), byId: parseOrderBy('id', entity) }),
+);
 
 /** The order a collection is listed in when the request names none. */
 export const defaultOrder = (entity: EntityTypeDef): readonly OrderByItem[] => orders(entity).byDefault;

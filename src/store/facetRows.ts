@@ -2,6 +2,7 @@
 // collection's table), and the collection's own values to the columns its FacetTable names.
 import { ALLOWED_AUDIENCES, type AllowedAudience, type IdentitySet, type ItemChanges, type ItemFacet, type Modification } from '../model/itemFacet.ts';
 import type { ProfileOwner } from '../model/profileOwner.ts';
+import { oncePer } from '../oncePer.ts';
 import type { FacetTable, OwnColumn } from './facetTable.ts';
 import type { FacetColumns } from './schema.ts';
 
@@ -54,6 +55,9 @@ function identitySetFromRow(row: FacetColumns, prefix: IdentitySetPrefix): Ident
   return { application: member('application'), device: null, user: member('user') };
 }
 
+/** A table's own columns with their properties, listed once per table rather than for every row. */
+const ownColumns = oncePer((table: FacetTable<any>) => Object.entries<OwnColumn>(table.columns));
+
 const toColumn = (own: OwnColumn, value: unknown) => (own.kind === 'boolean' ? bit(value as boolean | null) : value);
 const fromColumn = (own: OwnColumn, value: unknown) => (own.kind === 'boolean' ? bool(value as number | null) : value);
 
@@ -72,7 +76,7 @@ export function changedColumns(table: FacetTable<any>, changes: ItemChanges<Item
     const types = changes.source?.type ?? null;
     cols.source_types = types === null ? null : JSON.stringify(types);
   }
-  for (const [property, own] of Object.entries<OwnColumn>(table.columns)) {
+  for (const [property, own] of ownColumns(table)) {
     if (changes[property] !== undefined) cols[own.column] = toColumn(own, changes[property]);
   }
   return cols;
@@ -112,6 +116,6 @@ export function itemOf<T extends ItemFacet>(table: FacetTable<T>, row: FacetRow)
     isSearchable: bool(row.is_searchable),
     source: row.source_present ? { type: row.source_types === null ? null : (JSON.parse(row.source_types) as (string | null)[]) } : null,
   };
-  for (const [property, own] of Object.entries<OwnColumn>(table.columns)) item[property] = fromColumn(own, row[own.column]);
+  for (const [property, own] of ownColumns(table)) item[property] = fromColumn(own, row[own.column]);
   return item as T;
 }

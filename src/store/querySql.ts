@@ -3,6 +3,7 @@
 // the owner's index (tenant_id, user_id, ...) stays the access path. Nothing is filtered in memory.
 import { sql, type RawBuilder, type SqlBool } from 'kysely';
 import type { FilterExpr, LiteralValue, OrderByItem, PropertyRef } from '../graph/odata/ast.ts';
+import { oncePer } from '../oncePer.ts';
 import { audienceBit, audiencesToMask, identityColumn, STORED_IDENTITIES, type IdentitySetPrefix } from './facetRows.ts';
 import type { FacetTable, OwnColumn } from './facetTable.ts';
 
@@ -52,17 +53,10 @@ export const facetColumnMap: Readonly<Record<string, Column>> = {
 
 export type ColumnMap = Readonly<Record<string, Column>>;
 
-const columnMaps = new WeakMap<FacetTable<any>, ColumnMap>();
-
 /** Every property path of a collection's items a query may name: itemFacet's, then the collection's own (made once per table). */
-export function columnMapOf(table: FacetTable<any>): ColumnMap {
-  let map = columnMaps.get(table);
-  if (!map) {
-    map = { ...facetColumnMap, ...(table.columns as Readonly<Record<string, OwnColumn>>) };
-    columnMaps.set(table, map);
-  }
-  return map;
-}
+export const columnMapOf = oncePer(
+  (table: FacetTable<any>): ColumnMap => ({ ...facetColumnMap, ...(table.columns as Readonly<Record<string, OwnColumn>>) }),
+);
 
 const TRUE = sql<SqlBool>`1 = 1`;
 const FALSE = sql<SqlBool>`1 = 0`;
