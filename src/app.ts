@@ -11,6 +11,7 @@ import { registerMetadataRoute } from './graph/odata/metadata.ts';
 import type { SkipTokens } from './graph/odata/skipToken.ts';
 import { registerOpenApiRoutes } from './graph/openapi/index.ts';
 import { Directory } from './identity/directory.ts';
+import type { DevKey } from './identity/devIssuer.ts';
 import type { TokenVerifier } from './identity/principal.ts';
 import type { ServiceMetrics } from './metrics/registry.ts';
 import { installMetrics, routeOf } from './metrics/routes.ts';
@@ -27,6 +28,8 @@ export interface AppParts {
   collections: readonly ProfileCollection<any>[];
   store: Store;
   verifier: TokenVerifier;
+  /** The development issuer's key (IDENTITY=development): the /_emulator controls mint tokens with it. */
+  devKey?: DevKey;
   logger: FastifyBaseLogger;
   skipTokens: SkipTokens;
   /** Certificate and key: the listener serves HTTPS. */

@@ -5,7 +5,7 @@ import { SkipTokens } from './graph/odata/skipToken.ts';
 import { buildApp } from './app.ts';
 import type { Config } from './config.ts';
 import { trackConnections } from './drain.ts';
-import { verifierFromConfig } from './identity/fromConfig.ts';
+import { identityFromConfig } from './identity/fromConfig.ts';
 import { ServiceMetrics } from './metrics/registry.ts';
 import type { ProfileCollection } from './profile/collection.ts';
 import { PROFILE_COLLECTIONS } from './profile/collections.ts';
@@ -40,9 +40,9 @@ export async function startService(config: Config, { collections = PROFILE_COLLE
   // Made before the store opens: the store reports its group commits and failures to it.
   const metrics = config.metrics === 'on' ? new ServiceMetrics() : undefined;
   const store = await openStore(config, collections.map((c) => c.table), { onWaiting: (message) => logger.warn(message), ...metrics?.storeEvents });
-  const verifier = await verifierFromConfig(config, logger);
+  const { verifier, devKey } = await identityFromConfig(config, logger);
   // The $skiptoken key lives in the database: a nextLink made by one instance works on every other, and after a restart.
-  const app = buildApp({ config, collections, store, verifier, logger, skipTokens: new SkipTokens(await store.sharedSecret('skiptoken')), tls, metrics });
+  const app = buildApp({ config, collections, store, verifier, devKey, logger, skipTokens: new SkipTokens(await store.sharedSecret('skiptoken')), tls, metrics });
   const connections = trackConnections(app.http.server, tls !== undefined);
   try {
     await app.http.listen({ host: config.host, port: config.port });

@@ -6,13 +6,13 @@ import {
   appIdFor,
   DIRECTORY_ROLES,
   displayNameFromUpn,
-  loadOrCreateDevKey,
   mintAppToken,
   mintDelegatedToken,
   tenantIdFor,
   userIdFor,
 } from './identity/devIssuer.ts';
 import { Directory } from './identity/directory.ts';
+import { devKeyFromConfig } from './identity/fromConfig.ts';
 import { PROFILE_TABLES } from './profile/collections.ts';
 import type { FacetTable } from './store/facetTable.ts';
 import { openStore } from './store/open.ts';
@@ -55,7 +55,7 @@ export async function tokenCommand(args: string[], tables: readonly FacetTable<a
   if (!Number.isInteger(lifetimeSeconds) || lifetimeSeconds < 1) throw new UsageError('--expires-in must be a positive number of seconds.');
   const tenantId = tenantIdFor(values.tenant!);
   const app = values.client ? { id: appIdFor(values.client), displayName: values.client } : undefined;
-  const key = await loadOrCreateDevKey(config.dataDir);
+  const key = await devKeyFromConfig(config);
 
   if (values['app-only']) {
     if (!app) throw new UsageError('--app-only needs --client <app name>.');

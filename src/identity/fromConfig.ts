@@ -1,22 +1,37 @@
-// Chooses the token verifier the configuration asks for.
+// Chooses the token verifier the configuration asks for, and in development mode the issuer's key that both
+// verifies and mints (the /_emulator controls mint with it too).
 import type { FastifyBaseLogger } from 'fastify';
 import type { Config } from '../config.ts';
-import { loadOrCreateDevKey } from './devIssuer.ts';
+import { loadOrCreateDevKey, type DevKey } from './devIssuer.ts';
 import { devTokenVerifier } from './devVerifier.ts';
 import { entraTokenVerifier } from './entra/verifier.ts';
 import type { TokenVerifier } from './principal.ts';
 
-export async function verifierFromConfig(config: Config, logger: FastifyBaseLogger): Promise<TokenVerifier> {
+export interface Identity {
+  readonly verifier: TokenVerifier;
+  /** The development issuer's key (IDENTITY=development); undefined with Entra ID. */
+  readonly devKey?: DevKey;
+}
+
+export async function identityFromConfig(config: Config, logger: FastifyBaseLogger): Promise<Identity> {
   if (config.identity === 'entra') {
-    return entraTokenVerifier({
-      tenants: config.entraTenants,
-      authority: config.entraAuthority,
-      jwksUrl: config.entraJwksUrl,
-      audiences: config.entraAudiences,
-      keyRefreshSeconds: config.entraKeyRefreshSeconds,
-      clockSkewSeconds: config.clockSkewSeconds,
-      logger,
-    });
+    return {
+      verifier: entraTokenVerifier({
+        tenants: config.entraTenants,
+        authority: config.entraAuthority,
+        jwksUrl: config.entraJwksUrl,
+        audiences: config.entraAudiences,
+        keyRefreshSeconds: config.entraKeyRefreshSeconds,
+        clockSkewSeconds: config.clockSkewSeconds,
+        logger,
+      }),
+    };
   }
-  return devTokenVerifier(await loadOrCreateDevKey(config.dataDir), config.clockSkewSeconds);
+  const devKey = await devKeyFromConfig(config);
+  return { verifier: devTokenVerifier(devKey, config.clockSkewSeconds), devKey };
+}
+
+/** The development issuer's key: DATA_DIR's (created on first use). */
+export function devKeyFromConfig(config: Config): Promise<DevKey> {
+  return loadOrCreateDevKey(config.dataDir);
 }
