@@ -64,8 +64,13 @@ const SETTING_TABLE = {
   port: { default: '8080', help: 'TCP port to listen on (0 picks a free one).', parse: integer(0, 65535) },
   dataDir: {
     default: './data',
-    help: 'Folder for the SQLite file and the development token key.',
+    help: 'Folder for the SQLite file, the development token key and the development TLS certificate.',
     parse: (text) => resolve(text!),
+  },
+  inMemory: {
+    default: 'false',
+    help: 'true keeps every user and phone in memory only: nothing is written to disk and everything is gone at exit (for tests and CI). The development token key and certificate are kept in memory too, unless DATA_DIR is given.',
+    parse: yes,
   },
   publicUrl: {
     help: 'Base URL clients use to reach the service (e.g. https://graph.example.com), for Location and @odata.context. Default: taken from each request.',
@@ -217,22 +222,49 @@ const SETTING_TABLE = {
 } satisfies Record<string, SettingDeclaration>;
 
 /** Each setting's value as its table entry reads it (and TLS is also true when a certificate is given). */
-export type Config = { readonly [K in keyof typeof SETTING_TABLE]: ReturnType<(typeof SETTING_TABLE)[K]['parse']> };
+type Settings = { readonly [K in keyof typeof SETTING_TABLE]: ReturnType<(typeof SETTING_TABLE)[K]['parse']> };
+
+export type Config = Settings & {
+  /**
+   * Where the development token key and the development TLS certificate are kept: DATA_DIR; with IN_MEMORY, only
+   * when DATA_DIR is given (so that `token --data-dir` can mint for it), else nowhere (made in memory).
+   */
+  readonly keyDir: string | undefined;
+};
 
 interface Setting extends SettingDeclaration {
-  readonly key: keyof Config;
+  readonly key: keyof Settings;
   readonly flag: string;
   readonly env: string;
 }
 
 /** The settings in --help's order, each with its flag and environment variable. */
-export const SETTINGS: readonly Setting[] = Object.entries(SETTING_TABLE as Record<keyof Config, SettingDeclaration>).map(([key, s]) => {
+export const SETTINGS: readonly Setting[] = Object.entries(SETTING_TABLE as Record<keyof Settings, SettingDeclaration>).map(([key, s]) => {
   const flag = key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
-  return { ...s, key: key as keyof Config, flag, env: flag.toUpperCase().replaceAll('-', '_') };
+  return { ...s, key: key as keyof Settings, flag, env: flag.toUpperCase().replaceAll('-', '_') };
 });
 
-/** Every setting's flag as parseArgs takes it: each takes a value. */
+/** Every setting's flag as parseArgs takes it: each takes a value (a true/false setting's may be left out: withFlagValues). */
 const SETTING_OPTIONS = Object.fromEntries(SETTINGS.map((s) => [s.flag, { type: 'string' as const }]));
+
+/** The flags of the true/false settings. */
+const BOOLEAN_FLAGS = new Set(SETTINGS.filter((s) => s.parse === yes).map((s) => `--${s.flag}`));
+
+/**
+ * A true/false setting's flag may stand alone (`--tls`) or take its value (`--tls true`, `--tls false`,
+ * `--tls=false`): alone, it means true. parseArgs has no such option kind (a boolean option takes no value, and
+ * `--tls false` would leave `false` as a positional), so the missing value is written in before parsing.
+ */
+function withFlagValues(args: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    out.push(arg);
+    if (arg === '--') return [...out, ...args.slice(i + 1)];
+    if (BOOLEAN_FLAGS.has(arg) && args[i + 1] !== 'true' && args[i + 1] !== 'false') out.push('true');
+  }
+  return out;
+}
 
 /** A command's own flags, as parseArgs takes them. */
 type CommandOptions = NonNullable<ParseArgsConfig['options']>;
@@ -250,7 +282,7 @@ export function parseCommandLine<const O extends CommandOptions = {}>(
   env: NodeJS.ProcessEnv = process.env,
 ): { config: Config; values: CommandValues<O>; positionals: string[] } {
   const { values, positionals } = parseArgs({
-    args,
+    args: withFlagValues(args),
     strict: true,
     allowPositionals: command.allowPositionals ?? false,
     options: { ...command.options, ...SETTING_OPTIONS },
@@ -265,8 +297,10 @@ export function loadConfig(args: string[], env: NodeJS.ProcessEnv = process.env)
 
 /** The settings from the parsed flags over `env`, checked. */
 function configFrom(flags: Readonly<Record<string, unknown>>, env: NodeJS.ProcessEnv): Config {
-  const texts = new Map(SETTINGS.map((s) => [s.key, (flags[s.flag] as string | undefined) ?? env[s.env] ?? s.default]));
-  const config = Object.fromEntries(SETTINGS.map((s) => [s.key, s.parse(texts.get(s.key), s.env)])) as { -readonly [K in keyof Config]: Config[K] };
+  const given = new Map(SETTINGS.map((s) => [s.key, (flags[s.flag] as string | undefined) ?? env[s.env]]));
+  const texts = new Map(SETTINGS.map((s) => [s.key, given.get(s.key) ?? s.default]));
+  const settings = Object.fromEntries(SETTINGS.map((s) => [s.key, s.parse(texts.get(s.key), s.env)])) as { -readonly [K in keyof Settings]: Settings[K] };
+  const config = { ...settings, keyDir: settings.inMemory && given.get('dataDir') === undefined ? undefined : settings.dataDir };
 
   // The rules that join settings.
   const { entraTenants } = config;
@@ -276,6 +310,9 @@ function configFrom(flags: Readonly<Record<string, unknown>>, env: NodeJS.Proces
     if (bad.length > 0 || (entraTenants.includes('*') && entraTenants.length > 1)) {
       throw new ConfigError(`ENTRA_TENANTS must be tenant ids (GUIDs) or a lone *, got '${texts.get('entraTenants')}'.`);
     }
+  }
+  if (config.inMemory && config.databaseUrl !== undefined) {
+    throw new ConfigError('IN_MEMORY keeps the data in this process: it cannot be used with DATABASE_URL (PostgreSQL). Leave one out.');
   }
   if ((config.tlsCert === undefined) !== (config.tlsKey === undefined)) throw new ConfigError('TLS_CERT and TLS_KEY go together: give both files, or neither (a development certificate).');
   config.tls ||= config.tlsCert !== undefined;

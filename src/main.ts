@@ -1,13 +1,10 @@
 #!/usr/bin/env node
 // The command line: serve (default), token, migrate, export, import. Parses and dispatches; no logic of its own.
-import closeWithGrace from 'close-with-grace';
+// Each command's modules are imported when it runs, not all at start: `token` does not load the HTTP server, and
+// `serve` does not load the command-line progress bars (start-up time is most of a token's cost).
 import { reportCommandError, UsageError } from './commandErrors.ts';
-import { loadConfig, settingsHelp } from './config.ts';
-import { startService } from './serve.ts';
-import { PROFILE_TABLES } from './profile/collections.ts';
-import { openStore } from './store/open.ts';
-import { TOKEN_HELP, tokenCommand } from './tokenCommand.ts';
-import { exportCommand, importCommand } from './transferCommand.ts';
+import { settingsHelp } from './config.ts';
+import { TOKEN_HELP } from './tokenHelp.ts';
 
 const HELP = `graph-profile-phones: the Microsoft Graph beta profile phones API (itemPhone), self-hosted.
 
@@ -22,23 +19,31 @@ Settings (flag, environment variable; a flag wins):
 ${settingsHelp()}
 `;
 
+type ShutdownEvent = import('close-with-grace').AllEvents;
+
 /**
  * close-with-grace also listens for crashes, other signals and the end of the event loop; only SIGTERM and SIGINT
  * mean "stop" here (a crash keeps crashing loudly; SIGSEGV and its kind cannot run JavaScript safely).
  */
-const NOT_SHUTDOWN_EVENTS: closeWithGrace.AllEvents[] = [
+const NOT_SHUTDOWN_EVENTS: ShutdownEvent[] = [
   'SIGHUP', 'SIGQUIT', 'SIGILL', 'SIGTRAP', 'SIGABRT', 'SIGBUS', 'SIGFPE', 'SIGSEGV', 'SIGUSR2',
   'uncaughtException', 'unhandledRejection', 'beforeExit',
 ];
 
 async function main(argv: string[]): Promise<number> {
-  const [command = 'serve', ...rest] = argv;
-  if (rest.includes('--help') || rest.includes('-h') || command === '--help' || command === 'help') {
+  // Settings alone (`graph-profile-phones --port 8080`) mean serve.
+  const [command, ...rest] = argv[0] === undefined || (argv[0].startsWith('-') && argv[0] !== '--help' && argv[0] !== '-h') ? ['serve', ...argv] : argv;
+  if (rest.includes('--help') || rest.includes('-h') || command === '--help' || command === '-h' || command === 'help') {
     process.stdout.write(command === 'token' ? `${TOKEN_HELP}\n` : HELP);
     return 0;
   }
   switch (command) {
     case 'serve': {
+      const [{ loadConfig }, { startService }, { default: closeWithGrace }] = await Promise.all([
+        import('./config.ts'),
+        import('./serve.ts'),
+        import('close-with-grace'),
+      ]);
       const config = loadConfig(rest);
       const service = await startService(config);
       // SIGTERM is what an orchestrator sends: drain first. SIGINT is a person at a terminal: stop at once.
@@ -49,20 +54,27 @@ async function main(argv: string[]): Promise<number> {
       );
       return -1; // keep running
     }
-    case 'token':
+    case 'token': {
+      const { tokenCommand } = await import('./tokenCommand.ts');
       process.stdout.write(`${await tokenCommand(rest)}\n`);
       return 0;
+    }
     case 'migrate': {
+      const [{ loadConfig }, { PROFILE_TABLES }, { openStore }] = await Promise.all([
+        import('./config.ts'),
+        import('./profile/collections.ts'),
+        import('./store/open.ts'),
+      ]);
       const store = await openStore(loadConfig(rest), PROFILE_TABLES, { onWaiting: (message) => process.stderr.write(`${message}\n`) });
       process.stderr.write(`migrated: ${store.kind} at ${store.location}\n`);
       await store.close();
       return 0;
     }
     case 'export':
-      await exportCommand(rest);
+      await (await import('./transferCommand.ts')).exportCommand(rest);
       return 0;
     case 'import':
-      await importCommand(rest);
+      await (await import('./transferCommand.ts')).importCommand(rest);
       return 0;
     default:
       throw new UsageError(`Unknown command '${command}'.\n\n${HELP}`);

@@ -16,6 +16,8 @@ export interface RunningService {
   readonly url: string;
   /** Where /metrics is served when it has a listener of its own (METRICS_PORT). */
   readonly metricsUrl: string | undefined;
+  /** Over https with a development certificate: the certificate (PEM) clients must trust. */
+  readonly devCertificate: string | undefined;
   /**
    * /health turns 503 at once; with `drain`, requests go on being served for DRAIN_SECONDS; then the listener
    * closes, every request already received is answered (with Connection: close), idle connections are closed,
@@ -35,12 +37,18 @@ export async function startService(config: Config, { collections = PROFILE_COLLE
     base: { service: 'graph-profile-phones' },
     timestamp: pino.stdTimeFunctions.isoTime,
   });
+  // Started first, awaited later: making an RSA key (in memory) runs on the thread pool while the rest starts.
+  const identity = identityFromConfig(config, logger);
+  identity.catch(() => undefined); // its failure is thrown where it is awaited, not reported as unhandled before
   // Read (or created) before the store opens: a bad certificate stops start-up without touching the database.
   const tls = await tlsFromConfig(config);
   // Made before the store opens: the store reports its group commits and failures to it.
   const metrics = config.metrics === 'on' ? new ServiceMetrics() : undefined;
   const store = await openStore(config, collections.map((c) => c.table), { onWaiting: (message) => logger.warn(message), ...metrics?.storeEvents });
-  const { verifier, devKey } = await identityFromConfig(config, logger);
+  const { verifier, devKey } = await identity.catch(async (err: unknown) => {
+    await store.close();
+    throw err;
+  });
   // The $skiptoken key lives in the database: a nextLink made by one instance works on every other, and after a restart.
   const app = buildApp({ config, collections, store, verifier, devKey, logger, skipTokens: new SkipTokens(await store.sharedSecret('skiptoken')), tls, metrics });
   const connections = trackConnections(app.http.server, tls !== undefined);
@@ -65,6 +73,9 @@ export async function startService(config: Config, { collections = PROFILE_COLLE
   const address = app.http.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   const url = `${tls ? 'https' : 'http'}://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
+  if (tls && !config.tlsCert && !tls.devCertPath) {
+    logger.info('development TLS certificate for localhost, 127.0.0.1 and ::1, in memory only: give DATA_DIR to keep it in a file clients can trust');
+  }
   if (tls?.devCertPath) {
     logger.info(
       { certificate: tls.devCertPath, trust: `NODE_EXTRA_CA_CERTS=${tls.devCertPath}` },
@@ -77,6 +88,7 @@ export async function startService(config: Config, { collections = PROFILE_COLLE
   return {
     url,
     metricsUrl,
+    devCertificate: tls && !config.tlsCert ? tls.cert : undefined,
     stop({ drain = false } = {}) {
       stopping ??= (async () => {
         app.setState('stopping');

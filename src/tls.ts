@@ -26,7 +26,9 @@ export interface TlsMaterial {
 /** The listener's TLS material, or undefined when the service serves plain HTTP. */
 export async function tlsFromConfig(config: Config): Promise<TlsMaterial | undefined> {
   if (!config.tls) return undefined;
-  if (config.tlsCert === undefined || config.tlsKey === undefined) return loadOrCreateDevCertificate(config.dataDir);
+  if (config.tlsCert === undefined || config.tlsKey === undefined) {
+    return config.keyDir !== undefined ? loadOrCreateDevCertificate(config.keyDir) : newDevCertificate();
+  }
   const read = async (path: string, setting: string) => {
     try {
       return await readFile(path, 'utf8');
@@ -66,6 +68,20 @@ export async function loadOrCreateDevCertificate(dataDir: string, now = new Date
     return finish(await readPair(keyPath, now, true), certPath);
   }
   await mkdir(dataDir, { recursive: true });
+  const pems = await generateDevCertificate(now);
+  // A missing pair: when instances start together, one certificate wins. A stale one is replaced in one step.
+  await writeFileAtomic(keyPath, `${pems.private.trim()}\n${pems.cert.trim()}\n`, { mode: 0o600, replace: existing === 'stale' });
+  // Whatever is in place now (ours, or the one another instance put there first) is the pair.
+  return finish(await readPair(keyPath, now, true), certPath);
+}
+
+/** A development certificate kept in memory only (IN_MEMORY without DATA_DIR): clients trust TlsMaterial.cert. */
+export async function newDevCertificate(now = new Date()): Promise<TlsMaterial> {
+  const pems = await generateDevCertificate(now);
+  return { cert: `${pems.cert.trim()}\n`, key: `${pems.private.trim()}\n` };
+}
+
+function generateDevCertificate(now: Date) {
   // A subject of its own (OU: a random id): a client trusting two of these certificates (two DATA_DIRs, or an
   // old one next to its replacement) finds a CA by subject name, and would try only one of two alike names.
   const subject = [
@@ -73,7 +89,7 @@ export async function loadOrCreateDevCertificate(dataDir: string, now = new Date
     { name: 'organizationName', value: 'graph-profile-phones development' },
     { shortName: 'OU', value: `certificate ${randomUUID()}` },
   ];
-  const pems = await generate(subject, {
+  return generate(subject, {
     keyType: 'rsa',
     keySize: 2048,
     algorithm: 'sha256',
@@ -87,10 +103,6 @@ export async function loadOrCreateDevCertificate(dataDir: string, now = new Date
       { name: 'subjectAltName', altNames: [{ type: 2, value: 'localhost' }, { type: 7, ip: '127.0.0.1' }, { type: 7, ip: '::1' }] },
     ],
   });
-  // A missing pair: when instances start together, one certificate wins. A stale one is replaced in one step.
-  await writeFileAtomic(keyPath, `${pems.private.trim()}\n${pems.cert.trim()}\n`, { mode: 0o600, replace: existing === 'stale' });
-  // Whatever is in place now (ours, or the one another instance put there first) is the pair.
-  return finish(await readPair(keyPath, now, true), certPath);
 }
 
 type PairState = 'missing' | 'stale' | 'usable';

@@ -17,22 +17,6 @@ import { PROFILE_TABLES } from './profile/collections.ts';
 import type { FacetTable } from './store/facetTable.ts';
 import { openStore } from './store/open.ts';
 
-export const TOKEN_HELP = `Usage:
-  npm run -s token -- --user <userPrincipalName> [--scopes "User.ReadWrite ..."] [--tenant <name>] [--admin] [--client <app name>] [--name "<display name>"]
-  npm run -s token -- --app-only --client <app name> [--roles "User.Read.All ..."] [--tenant <name>]
-
-Prints one access token signed by the development issuer of DATA_DIR (created on first use).
-  --user        the signed-in user's userPrincipalName; the user is added to the directory on first use
-  --scopes      delegated permissions (scp), space-separated. Default: "User.ReadWrite"
-  --tenant      tenant name; the same name always gives the same tenant id. Default: contoso
-  --admin       give the user the Global Administrator directory role (in wids)
-  --client      the calling app's name (appid, app_displayname); required with --app-only
-  --name        the user's display name. Default: made from the userPrincipalName
-  --app-only    an application token (no user)
-  --roles       application permissions (roles), space-separated. Default: "User.Read.All"
-  --expires-in  lifetime in seconds. Default: 3600
-  --data-dir    as for the server (DATA_DIR); must be the server's to be accepted there`;
-
 /** `tables`: the profile collections' tables the server keeps (it opens the same store to record the user). */
 export async function tokenCommand(args: string[], tables: readonly FacetTable<any>[] = PROFILE_TABLES): Promise<string> {
   const { config, values } = parseCommandLine(args, {
@@ -51,6 +35,11 @@ export async function tokenCommand(args: string[], tables: readonly FacetTable<a
   if (config.identity !== 'development') {
     throw new UsageError('IDENTITY is entra: the server accepts only Microsoft Entra ID tokens, so development tokens would be refused.');
   }
+  if (config.inMemory && config.keyDir === undefined) {
+    throw new UsageError(
+      'An IN_MEMORY server keeps its token key in memory, out of reach of this command: get tokens from its POST /_emulator/tokens, or give the server and this command the same --data-dir.',
+    );
+  }
   const lifetimeSeconds = Number(values['expires-in']);
   if (!Number.isInteger(lifetimeSeconds) || lifetimeSeconds < 1) throw new UsageError('--expires-in must be a positive number of seconds.');
   const tenantId = tenantIdFor(values.tenant!);
@@ -65,11 +54,14 @@ export async function tokenCommand(args: string[], tables: readonly FacetTable<a
   if (!upn) throw new UsageError('--user <userPrincipalName> is required (or --app-only).');
   if (/\s/.test(upn) || upn.length > 113) throw new UsageError('--user must be a userPrincipalName without spaces, at most 113 characters.');
   const user = { tenantId, id: userIdFor(tenantId, upn), userPrincipalName: upn, displayName: values.name ?? displayNameFromUpn(upn) };
-  const store = await openStore(config, tables);
-  try {
-    await new Directory(store.users).add(user);
-  } finally {
-    await store.close();
+  // An IN_MEMORY server's directory is in its own memory: it records the user at their first request.
+  if (!config.inMemory) {
+    const store = await openStore(config, tables);
+    try {
+      await new Directory(store.users).add(user);
+    } finally {
+      await store.close();
+    }
   }
   return mintDelegatedToken(key, {
     tenantId,

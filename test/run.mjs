@@ -7,13 +7,19 @@
 // PostgreSQL run is reported as one skipped test saying why, unless CI is set: then it is a failure.
 // TEST_STORES=sqlite (or postgres) runs one store only. Arguments filter the files by name.
 // A script rather than a shell glob: Node 20 neither expands quoted globs nor finds .ts files itself.
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { join, sep } from 'node:path';
 import { createInterface } from 'node:readline';
 import pg from 'pg';
 
 const root = new URL('.', import.meta.url).pathname;
+
+// The tests of the command and the package run dist/ (scripts/build.mjs; quick when nothing changed since).
+if (spawnSync(process.execPath, [join(root, '..', 'scripts', 'build.mjs')], { stdio: 'inherit' }).status !== 0) {
+  console.error('the build failed (node scripts/build.mjs)');
+  process.exit(1);
+}
 const files = readdirSync(root, { recursive: true })
   .map(String)
   .filter((f) => f.endsWith('.test.ts'))

@@ -1,4 +1,4 @@
-// The development token issuer: an RS256 key pair kept in DATA_DIR, and Entra-shaped access tokens
+// The development token issuer: an RS256 key pair kept in DATA_DIR (or in memory), and Entra-shaped access tokens
 // signed with it. Anyone who can read DATA_DIR can mint tokens, which is why it is for local use only.
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -60,6 +60,24 @@ async function fromFile(file: KeyFile): Promise<DevKey> {
   };
 }
 
+async function newKeyFile(): Promise<KeyFile> {
+  const { privateKey } = await generateKeyPair('RS256', { modulusLength: 2048, extractable: true });
+  const privateJwk = await exportJWK(privateKey);
+  const kid = await calculateJwkThumbprint(privateJwk);
+  return { kid, privateJwk: { ...privateJwk, kid, alg: 'RS256', use: 'sig' } };
+}
+
+let processKey: Promise<DevKey> | undefined;
+
+/**
+ * A key pair kept in memory only (IN_MEMORY without DATA_DIR), made once per process: an RSA key takes
+ * 0.1-0.3 s to make, which would be most of an in-process test service's start-up, each time.
+ */
+export function inMemoryDevKey(): Promise<DevKey> {
+  processKey ??= newKeyFile().then(fromFile);
+  return processKey;
+}
+
 /** Reads the key pair from DATA_DIR, creating it on first use (safe when two processes race). */
 export async function loadOrCreateDevKey(dataDir: string): Promise<DevKey> {
   const path = join(dataDir, DEV_ISSUER_KEY_FILE);
@@ -69,10 +87,7 @@ export async function loadOrCreateDevKey(dataDir: string): Promise<DevKey> {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
   }
   await mkdir(dataDir, { recursive: true });
-  const { privateKey } = await generateKeyPair('RS256', { modulusLength: 2048, extractable: true });
-  const privateJwk = await exportJWK(privateKey);
-  const kid = await calculateJwkThumbprint(privateJwk);
-  const file: KeyFile = { kid, privateJwk: { ...privateJwk, kid, alg: 'RS256', use: 'sig' } };
+  const file = await newKeyFile();
   // When instances start together one key wins, and the others read that one.
   if (await writeFileAtomic(path, JSON.stringify(file), { mode: 0o600, replace: false })) return fromFile(file);
   return fromFile(JSON.parse(await readFile(path, 'utf8')) as KeyFile);

@@ -2,7 +2,7 @@
 // verifies and mints (the /_emulator controls mint with it too).
 import type { FastifyBaseLogger } from 'fastify';
 import type { Config } from '../config.ts';
-import { loadOrCreateDevKey, type DevKey } from './devIssuer.ts';
+import { inMemoryDevKey, loadOrCreateDevKey, type DevKey } from './devIssuer.ts';
 import { devTokenVerifier } from './devVerifier.ts';
 import { entraTokenVerifier } from './entra/verifier.ts';
 import type { TokenVerifier } from './principal.ts';
@@ -31,7 +31,7 @@ export async function identityFromConfig(config: Config, logger: FastifyBaseLogg
   return { verifier: devTokenVerifier(devKey, config.clockSkewSeconds), devKey };
 }
 
-/** The development issuer's key: DATA_DIR's (created on first use). */
+/** The development issuer's key: DATA_DIR's (created on first use), or one in memory (Config.keyDir). */
 export function devKeyFromConfig(config: Config): Promise<DevKey> {
-  return loadOrCreateDevKey(config.dataDir);
+  return config.keyDir !== undefined ? loadOrCreateDevKey(config.keyDir) : inMemoryDevKey();
 }

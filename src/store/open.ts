@@ -1,9 +1,9 @@
-// Chooses and opens the store from the configuration: PostgreSQL when DATABASE_URL is set, else SQLite in DATA_DIR.
+// Chooses and opens the store from the configuration: PostgreSQL when DATABASE_URL is set, else SQLite in DATA_DIR
+// (or in memory with IN_MEMORY).
+// Only the chosen store's driver is loaded (a command's start-up time is mostly loading modules).
 import type { Config } from '../config.ts';
 import type { ItemFacet } from '../model/itemFacet.ts';
 import type { FacetTable } from './facetTable.ts';
-import { openPostgresStore } from './postgres.ts';
-import { openSqliteStore } from './sqlite.ts';
 import type { FacetStore, Store } from './types.ts';
 
 export interface OpenEvents {
@@ -23,7 +23,7 @@ export interface OpenEvents {
 export async function openStore(config: Config, tables: readonly FacetTable<any>[], events: OpenEvents = {}): Promise<Store> {
   const store =
     config.databaseUrl !== undefined
-      ? await openPostgresStore({
+      ? await (await import('./postgres.ts')).openPostgresStore({
           url: config.databaseUrl,
           poolMax: config.pgPoolMax,
           connectTimeoutMs: config.pgConnectTimeoutMs,
@@ -33,7 +33,7 @@ export async function openStore(config: Config, tables: readonly FacetTable<any>
           tables,
           onWaiting: events.onWaiting,
         })
-      : await openSqliteStore({ dataDir: config.dataDir, synchronous: config.sqliteSynchronous, tables, onGroupCommit: events.onGroupCommit });
+      : await (await import('./sqlite.ts')).openSqliteStore({ dataDir: config.inMemory ? undefined : config.dataDir, synchronous: config.sqliteSynchronous, tables, onGroupCommit: events.onGroupCommit });
   return events.onFailure ? reportingFailures(store, events.onFailure) : store;
 }
 

@@ -1,4 +1,4 @@
-// The embedded default: one SQLite file in DATA_DIR, in WAL mode, through better-sqlite3.
+// The embedded default: one SQLite file in DATA_DIR, in WAL mode, through better-sqlite3 (or a database in memory).
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
@@ -11,7 +11,8 @@ import type { Database } from './schema.ts';
 import type { Store } from './types.ts';
 
 export interface SqliteOptions {
-  dataDir: string;
+  /** The folder of the database file; undefined: a database in memory, gone when the store closes (IN_MEMORY). */
+  dataDir: string | undefined;
   /** 'full' syncs every commit to disk; 'normal' can lose the last commits on power loss (never corrupts). */
   synchronous: 'full' | 'normal';
   /** The profile collections' tables to keep (migrated at start-up). */
@@ -45,10 +46,13 @@ function withStatementCache(db: BetterSqlite3.Database) {
 }
 
 export async function openSqliteStore(options: SqliteOptions): Promise<Store> {
-  mkdirSync(options.dataDir, { recursive: true });
-  const location = join(options.dataDir, SQLITE_FILE);
+  let location = ':memory:';
+  if (options.dataDir !== undefined) {
+    mkdirSync(options.dataDir, { recursive: true });
+    location = join(options.dataDir, SQLITE_FILE);
+  }
   const raw = new BetterSqlite3(location);
-  raw.pragma('journal_mode = WAL');
+  raw.pragma('journal_mode = WAL'); // a database in memory keeps its own journal mode (memory)
   raw.pragma(`synchronous = ${options.synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
   raw.pragma('busy_timeout = 5000');
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(raw) }) });

@@ -1,4 +1,4 @@
-// The service as its own process, the way `npm start` runs it (`src/main.ts serve`), for the suites that send
+// The service as its own process, the way `npm start` runs it (`src/main.ts serve`, or the built dist/main.js), for the suites that send
 // it signals and for the checks (checks/): its JSON log lines, its URL (from the 'listening' line) and its exit code.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
@@ -20,6 +20,10 @@ export interface ProcessOptions {
   keepLines?: number;
   /** Give up (SIGKILL, reject) when the service has not said 'listening' by then. */
   startupTimeoutMs?: number;
+  /** Run the built command (dist/main.js, as the package runs it) rather than src/main.ts through tsx. */
+  built?: boolean;
+  /** The working folder. Default: the project's. */
+  cwd?: string;
 }
 
 /** Every process started here, for an after() hook to kill what a failed test left running. */
@@ -30,9 +34,10 @@ export function killLeftovers(): void {
 }
 
 export async function startServiceProcess(args: string[], env: NodeJS.ProcessEnv, options: ProcessOptions = {}): Promise<ServiceProcess> {
-  const { keepLines = Infinity, startupTimeoutMs = 60_000 } = options;
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', 'serve', '--port', '0', ...args], {
-    cwd: root,
+  const { keepLines = Infinity, startupTimeoutMs = 60_000, built = false, cwd = root } = options;
+  const command = built ? [`${root}dist/main.js`] : ['--import', 'tsx', `${root}src/main.ts`];
+  const child = spawn(process.execPath, [...command, 'serve', '--port', '0', ...args], {
+    cwd,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
