@@ -9,6 +9,7 @@
 //
 //   node scripts/build.mjs           build when anything it is built from is newer than the last build (quiet)
 //   node scripts/build.mjs --types   also write the declaration files (dist/types) the package ships
+//   node scripts/build.mjs --pack    before `npm pack` (prepack): --types, and npm-shrinkwrap.json (see below)
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -23,7 +24,8 @@ const BUNDLED = ['kysely', 'jose', 'uuid'];
 const ENTRIES = { main: 'src/main.ts' };
 const COMMONJS_ENTRIES = {};
 
-const withTypes = process.argv.includes('--types');
+const forPack = process.argv.includes('--pack');
+const withTypes = forPack || process.argv.includes('--types');
 
 /** The newest modification time among what the build reads. */
 function newestInput() {
@@ -56,4 +58,19 @@ if (!upToDate()) {
     if (tsc.status !== 0) process.exit(tsc.status ?? 1);
   }
   writeFileSync(stamp, String(started));
+}
+
+if (forPack) {
+  // The package carries the dependency versions this project tested (package-lock.json, production entries only) as
+  // npm-shrinkwrap.json, which npm honours for an installed package (package-lock.json it ignores). It also carries
+  // the lock's effect of package.json's "overrides", which apply only to the project that declares them: without it,
+  // an installer would get light-my-request's newer cookie, which needs Node 22. Removed again by postpack.
+  const lock = JSON.parse(readFileSync(join(root, 'package-lock.json'), 'utf8'));
+  const { devDependencies, ...rootEntry } = lock.packages[''];
+  const packages = Object.fromEntries(
+    Object.entries(lock.packages)
+      .filter(([path, entry]) => path !== '' && !entry.dev)
+      .map(([path, { devOptional, ...entry }]) => [path, entry]),
+  );
+  writeFileSync(join(root, 'npm-shrinkwrap.json'), `${JSON.stringify({ ...lock, packages: { '': rootEntry, ...packages } }, null, 2)}\n`);
 }
