@@ -11,7 +11,7 @@
 //   node scripts/build.mjs --types   also write the declaration files (dist/types) the package ships
 //   node scripts/build.mjs --pack    before `npm pack` (prepack): --types, and npm-shrinkwrap.json (see below)
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
@@ -61,16 +61,10 @@ if (!upToDate()) {
 }
 
 if (forPack) {
-  // The package carries the dependency versions this project tested (package-lock.json, production entries only) as
-  // npm-shrinkwrap.json, which npm honours for an installed package (package-lock.json it ignores). It also carries
-  // the lock's effect of package.json's "overrides", which apply only to the project that declares them: without it,
-  // an installer would get light-my-request's newer cookie, which needs Node 22. Removed again by postpack.
-  const lock = JSON.parse(readFileSync(join(root, 'package-lock.json'), 'utf8'));
-  const { devDependencies, ...rootEntry } = lock.packages[''];
-  const packages = Object.fromEntries(
-    Object.entries(lock.packages)
-      .filter(([path, entry]) => path !== '' && !entry.dev)
-      .map(([path, { devOptional, ...entry }]) => [path, entry]),
-  );
-  writeFileSync(join(root, 'npm-shrinkwrap.json'), `${JSON.stringify({ ...lock, packages: { '': rootEntry, ...packages } }, null, 2)}\n`);
+  // The package carries the dependency versions this project tested (package-lock.json) as npm-shrinkwrap.json, which
+  // npm honours for an installed package (package-lock.json it ignores); its development entries are not installed.
+  // It also carries the effect of package.json's "overrides", which apply only to the project that declares them:
+  // without it, an installer would get light-my-request's newer cookie, which needs Node 22. Whole, because the
+  // overrides name a development dependency ($@azure/core-auth). Removed again by postpack.
+  copyFileSync(join(root, 'package-lock.json'), join(root, 'npm-shrinkwrap.json'));
 }
