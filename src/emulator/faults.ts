@@ -103,12 +103,16 @@ const bad = (member: string, rule: string, value: unknown) =>
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-function object(value: unknown, member: string, allowed: readonly string[]): Record<string, unknown> {
-  if (!isObject(value)) throw bad(member, 'must be a JSON object', value);
+/** `member` undefined: the fault itself. */
+function object(value: unknown, member: string | undefined, allowed: readonly string[]): Record<string, unknown> {
+  if (!isObject(value)) {
+    if (member === undefined) throw graphErrors.invalidRequest(`A fault must be a JSON object with 'match' and 'respond'; got ${JSON.stringify(value)}.`);
+    throw bad(member, 'must be a JSON object', value);
+  }
   for (const key of Object.keys(value)) {
     if (!allowed.includes(key)) {
-      const name = member === 'body' ? key : `${member}.${key}`;
-      throw graphErrors.invalidRequest(`The fault has an unknown member '${name}'; ${member === 'body' ? 'a fault has' : `'${member}' has`} ${allowed.join(', ')}.`);
+      const name = member === undefined ? key : `${member}.${key}`;
+      throw graphErrors.invalidRequest(`The fault has an unknown member '${name}'; ${member === undefined ? 'a fault has' : `'${member}' has`} ${allowed.join(', ')}.`);
     }
   }
   return value;
@@ -122,7 +126,7 @@ function integer(value: unknown, member: string, min: number, max: number): numb
 }
 
 export function parseFaultSpec(body: unknown): FaultSpec {
-  const spec = object(body, 'body', ['match', 'respond', 'times']);
+  const spec = object(body, undefined, ['match', 'respond', 'times']);
   const match = object(spec.match, 'match', ['method', 'path']);
   const respond = object(spec.respond, 'respond', ['status', 'retryAfterSeconds', 'delayMs', 'drop']);
 
