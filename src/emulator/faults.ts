@@ -130,15 +130,15 @@ export function parseFaultSpec(body: unknown): FaultSpec {
   const match = object(spec.match, 'match', ['method', 'path']);
   const respond = object(spec.respond, 'respond', ['status', 'retryAfterSeconds', 'delayMs', 'drop']);
 
-  const out: FaultSpec = { match: { path: '' }, respond: {} };
+  let method: string | undefined;
   if (match.method !== undefined) {
     if (typeof match.method !== 'string' || !/^[A-Za-z]+$/.test(match.method)) throw bad('match.method', 'must be an HTTP method such as POST (or absent: any)', match.method);
-    out.match.method = match.method.toUpperCase();
+    method = match.method.toUpperCase();
   }
   if (typeof match.path !== 'string') throw bad('match.path', "must be a path such as /beta/me/profile/phones (a trailing '*' matches a prefix)", match.path);
   const pattern = pathPattern(match.path);
   if ('reason' in pattern) throw bad('match.path', pattern.reason, match.path);
-  out.match.path = match.path;
+  const out: FaultSpec = { match: { ...(method !== undefined ? { method } : {}), path: match.path }, respond: {} };
 
   if (respond.status !== undefined) out.respond.status = integer(respond.status, 'respond.status', 400, 599);
   if (respond.drop !== undefined) {
