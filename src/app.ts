@@ -11,6 +11,13 @@ import { registerMetadataRoute } from './graph/odata/metadata.ts';
 import type { SkipTokens } from './graph/odata/skipToken.ts';
 import { registerOpenApiRoutes } from './graph/openapi/index.ts';
 import { Directory } from './identity/directory.ts';
+import { installFaults } from './emulator/faultHooks.ts';
+import { registerFaultRoutes } from './emulator/faultRoutes.ts';
+import { Faults } from './emulator/faults.ts';
+import { RequestJournal } from './emulator/journal.ts';
+import { installJournal } from './emulator/journalHooks.ts';
+import { journalOpenApi } from './emulator/journalOpenApi.ts';
+import { registerJournalRoutes } from './emulator/journalRoutes.ts';
 import type { DevKey } from './identity/devIssuer.ts';
 import type { TokenVerifier } from './identity/principal.ts';
 import type { ServiceMetrics } from './metrics/registry.ts';
@@ -45,9 +52,16 @@ export interface App {
   /** The listener of its own that serves /metrics with METRICS_PORT (closed with `http`). */
   readonly metricsHttp?: FastifyInstance;
   setState(state: Lifecycle): void;
+  /** The request journal and the injected faults (development identity only): what /_emulator/requests and /_emulator/faults serve. */
+  readonly emulatorParts?: EmulatorParts;
 }
 
-export function buildApp({ config, collections, store, verifier, logger, skipTokens, tls, metrics }: AppParts): App {
+export interface EmulatorParts {
+  readonly journal: RequestJournal;
+  readonly faults: Faults;
+}
+
+export function buildApp({ config, collections, store, verifier, devKey, logger, skipTokens, tls, metrics }: AppParts): App {
   let state: Lifecycle = 'starting';
   const listener = () => Fastify({
     ...(tls ? { https: { cert: tls.cert, key: tls.key } } : {}),
@@ -68,6 +82,14 @@ export function buildApp({ config, collections, store, verifier, logger, skipTok
   // A database that is restarting or unreachable is answered 503 (Retry-After), not 500; the store knows which errors mean that.
   installGraphConventions(http, { isUnavailable: (err) => store.isUnavailable(err) });
   http.server.on('connect', refuseConnect);
+  // ---- emulator (development identity only): the request journal and injected faults. Their hooks come first
+  // (after request-id), before authentication and rate limiting: a fault answers even without a token. ----
+  let emulatorParts: EmulatorParts | undefined;
+  if (devKey) {
+    emulatorParts = { journal: new RequestJournal(), faults: new Faults() };
+    installFaults(http, emulatorParts.faults, installJournal(http, emulatorParts.journal, { verifier }));
+  }
+  // ---- end emulator ----
   // Every answer is counted and timed; /metrics is served here, or with METRICS_PORT on a listener of its own.
   const metricsHttp = metrics && config.metricsPort !== undefined ? listener() : undefined;
   if (metrics) installMetrics(http, metrics, { store, ownListener: metricsHttp });
@@ -124,12 +146,18 @@ export function buildApp({ config, collections, store, verifier, logger, skipTok
     const model = profileEdmModel(collections);
     registerMetadataRoute(api, model);
     // OpenAPI (/beta/openapi.json) and a page for people (/beta/docs), from the same descriptors; anonymous.
-    registerOpenApiRoutes(api, model, collections);
+    registerOpenApiRoutes(api, model, collections, { sections: emulatorParts ? [journalOpenApi] : [] });
+    // The emulator's controls (development identity only); in entra mode /_emulator/... is any unknown path: 404.
+    if (emulatorParts) {
+      registerJournalRoutes(api, emulatorParts.journal);
+      registerFaultRoutes(api, emulatorParts.faults);
+    }
   });
 
   return {
     http,
     metricsHttp,
+    emulatorParts,
     setState: (s) => {
       state = s;
     },

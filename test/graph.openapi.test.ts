@@ -23,7 +23,8 @@ import { itemPhoneType } from '../src/profile/phones/schema.ts';
 const phonesEdmModel = profileEdmModel([phoneCollection]);
 import { startTestService, type TestService } from './support/service.ts';
 
-const SERVED_PATHS = [
+/** The Graph API's paths (and the service's documents). */
+const GRAPH_PATHS = [
   '/beta/me/profile/phones',
   '/beta/me/profile/phones/{itemPhone-id}',
   '/beta/me/profile/phones/$count',
@@ -38,6 +39,9 @@ const SERVED_PATHS = [
   '/beta/docs',
   '/health',
 ];
+/** What development mode (the test service's) serves beside them: the emulator's controls. */
+const EMULATOR_PATHS = ['/_emulator/requests', '/_emulator/requests/count', '/_emulator/faults', '/_emulator/faults/{faultId}'];
+const SERVED_PATHS = [...GRAPH_PATHS, ...EMULATOR_PATHS];
 
 type Schema = Record<string, any>;
 
@@ -117,6 +121,10 @@ test('the served document passes `redocly lint` (recommended rules, redocly.yaml
 
 test('every served path is described, and nothing else', () => {
   assert.deepEqual(Object.keys(doc.paths).sort(), [...SERVED_PATHS].sort());
+  for (const path of EMULATOR_PATHS) {
+    for (const operation of Object.values(doc.paths[path]).filter((o: any) => o.operationId)) assert.deepEqual((operation as any).tags, ['emulator'], path);
+  }
+  assert.ok(doc.tags.some((t: Schema) => t.name === 'emulator' && t.description));
   const ids = Object.values(doc.paths).flatMap((item: any) =>
     ['get', 'post', 'patch', 'delete'].filter((m) => item[m]).map((m) => item[m].operationId as string),
   );
@@ -222,6 +230,32 @@ test("the service's real answers conform to the document's schemas", async () =>
   assert.notDeepEqual(check(responseSchema(list, 'get', 400), { error: { message: 'no code' } }), []);
 });
 
+test("the emulator's answers conform: the journal, a fault, the faults, a refused fault spec", async () => {
+  await svc.request('DELETE', '/_emulator/requests');
+  const spec = { match: { method: 'GET', path: '/beta/me/profile/phones/$count' }, respond: { status: 503 }, times: 1 };
+  assert.deepEqual(check(doc.paths['/_emulator/faults'].post.requestBody.content['application/json'].schema, spec), []);
+  const added = await svc.request('POST', '/_emulator/faults', { body: spec });
+  assert.equal(added.status, 201);
+  assertConforms('/_emulator/faults', 'post', added);
+  const listed = await svc.request('GET', '/_emulator/faults');
+  assertConforms('/_emulator/faults', 'get', listed);
+  const one = await svc.request('GET', `/_emulator/faults/${added.json.id}`);
+  assertConforms('/_emulator/faults/{faultId}', 'get', one);
+  const faulted = await svc.request('GET', '/beta/me/profile/phones/$count', { token });
+  assert.equal(faulted.status, 503);
+  assertConforms('/beta/me/profile/phones/$count', 'get', faulted);
+  await svc.request('POST', '/beta/me/profile/phones', { token, body: { number: '+1 425 555 0199' } });
+  const journal = await svc.request('GET', '/_emulator/requests');
+  assert.equal(journal.json.count, 2);
+  assertConforms('/_emulator/requests', 'get', journal);
+  assertConforms('/_emulator/requests/count', 'get', await svc.request('GET', '/_emulator/requests/count'));
+  const refused = await svc.request('POST', '/_emulator/faults', { body: { ...spec, times: 0 } });
+  assert.equal(refused.status, 400);
+  assertConforms('/_emulator/faults', 'post', refused);
+  // Not vacuous: an entry without its status is caught.
+  assert.notDeepEqual(check(responseSchema('/_emulator/requests', 'get', 200), { count: 1, value: [{ ...journal.json.value[0], status: undefined }] }), []);
+});
+
 test('conditional requests are described where served: If-Match and If-None-Match, the ETag header, 304 and 412; real answers conform', async () => {
   const item = doc.paths['/beta/users/{user-id}/profile/phones/{itemPhone-id}'];
   const names = (o: Schema) => o.parameters.map((p: Schema) => doc.components.parameters[p.$ref.slice(p.$ref.lastIndexOf('/') + 1)].name);
@@ -283,7 +317,7 @@ test("a second collection gets its paths, operations, parameters and page schema
   const alone: Schema = buildOpenApi(phonesEdmModel, [phones]);
 
   const emailPaths = ['', '/{itemEmail-id}', '/$count'].flatMap((tail) => ['/beta/me', '/beta/users/{user-id}'].map((root) => `${root}/profile/emails${tail}`));
-  assert.deepEqual(Object.keys(two.paths).sort(), [...SERVED_PATHS, ...emailPaths].sort());
+  assert.deepEqual(Object.keys(two.paths).sort(), [...GRAPH_PATHS, ...emailPaths].sort());
   const operations = (path: string) => Object.fromEntries(['get', 'post', 'patch', 'delete'].filter((m) => two.paths[path][m]).map((m) => [two.paths[path][m].operationId, two.paths[path][m].summary]));
   assert.deepEqual(operations('/beta/users/{user-id}/profile/emails'), { 'users.profile.ListEmails': 'List emails', 'users.profile.CreateEmails': 'Create an email' });
   assert.deepEqual(operations('/beta/me/profile/emails/{itemEmail-id}'), { 'me.profile.GetEmails': 'Get an email', 'me.profile.UpdateEmails': 'Update an email', 'me.profile.DeleteEmails': 'Delete an email' });

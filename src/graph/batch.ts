@@ -18,6 +18,7 @@
 //   is not run and answers 424 FailedDependency.
 // - The outer POST needs no token of its own: its Authorization header is passed to every inner request
 //   (an Authorization header inside the batch is ignored), and each inner request answers 401/403 itself.
+import { AsyncLocalStorage } from 'node:async_hooks';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { errorBody, graphErrors, type GraphError } from './errors.ts';
 import { jsonBody, methodNotAllowed, newRequestId, sendJson } from './http.ts';
@@ -39,6 +40,15 @@ const RESPONSE_HEADERS: ReadonlyArray<readonly [string, string]> = [
   ['request-id', 'request-id'],
   ['client-request-id', 'client-request-id'],
 ];
+
+/** The batch step an inner request replays: hooks that see every request (the request journal) ask it. */
+export interface BatchStep {
+  readonly outer: FastifyRequest;
+  /** The inner request's `id` in the batch. */
+  readonly id: string;
+}
+/** Set while an inner request runs: its hooks run inside app.inject(), in this context. */
+export const batchStep = new AsyncLocalStorage<BatchStep>();
 
 interface BatchRequest {
   id: string;
@@ -199,7 +209,9 @@ async function runOne(app: FastifyInstance, outer: FastifyRequest, r: BatchReque
   if (outer.headers.host !== undefined) headers.host = outer.headers.host;
   let res;
   try {
-    res = await app.inject({ method: r.method as 'GET', url: target.path, headers, payload: innerPayload(r) });
+    // inject() starts the request only once something calls its then(): called here, inside batchStep's context.
+    const step = { outer, id: r.id };
+    res = await batchStep.run(step, () => app.inject({ method: r.method as 'GET', url: target.path, headers, payload: innerPayload(r) }).then((answer) => answer));
   } catch (err) {
     outer.log.warn({ err, batchRequestId: r.id }, 'batch: inner request could not be sent');
     return errorResponse(r, graphErrors.badQuery(`The request URL '${r.url}' is not valid.`));

@@ -88,4 +88,42 @@ export const graphErrors = {
   serviceUnavailable: (message: string) =>
     new GraphError(503, 'serviceNotAvailable', message, { 'retry-after': '5' }),
   internal: () => new GraphError(500, 'generalException', 'An internal server error occurred. The request-id identifies it in the service log.'),
+  /**
+   * An answer a test asked for (POST /_emulator/faults): Graph's code for the status, a message saying it was
+   * injected and by which fault, and Retry-After when the fault gives one.
+   */
+  injectedFault: (status: number, faultId: string, retryAfterSeconds?: number) => {
+    const known = INJECTED[status];
+    const headers: Record<string, string> = { ...(known?.headers ?? {}) };
+    if (retryAfterSeconds !== undefined) headers['retry-after'] = String(retryAfterSeconds);
+    return new GraphError(
+      status,
+      known?.code ?? (status < 500 ? 'BadRequest' : 'generalException'),
+      `${known?.says ?? `The request failed with status ${status}.`} This is an injected fault ('${faultId}', see GET /_emulator/faults): the request was not processed.`,
+      headers,
+    );
+  },
+  /** A drop fault met an inner request of a $batch, which has no connection of its own to close. */
+  injectedDropInBatch: (faultId: string) =>
+    new GraphError(
+      504,
+      'gatewayTimeout',
+      `The gateway timed out. This is an injected fault ('${faultId}', see GET /_emulator/faults): it drops the connection, which an inner request of a $batch does not have, so it answers 504 instead; match POST /beta/$batch to drop the whole batch. The request was not processed.`,
+    ),
+  faultNotFound: (id: string) => new GraphError(404, 'itemNotFound', `No fault has the id '${id}': it was removed, or used up its times.`),
+};
+
+/** Graph's code and words for the statuses a fault is most often asked for; any other 4xx/5xx gets a generic one. */
+const INJECTED: Readonly<Record<number, { code: string; says: string; headers?: Record<string, string> }>> = {
+  400: { code: 'BadRequest', says: 'The request is not valid.' },
+  401: { code: 'InvalidAuthenticationToken', says: 'Access token validation failure.', headers: { 'www-authenticate': WWW_AUTHENTICATE } },
+  403: { code: 'Authorization_RequestDenied', says: 'Insufficient privileges to complete the operation.' },
+  404: { code: 'itemNotFound', says: 'The resource was not found.' },
+  409: { code: 'conflict', says: 'The request conflicts with the current state of the resource.' },
+  423: { code: 'resourceLocked', says: 'The resource is locked.' },
+  429: { code: 'TooManyRequests', says: 'Too many requests. Retry after the time given in Retry-After.' },
+  500: { code: 'generalException', says: 'An internal server error occurred.' },
+  502: { code: 'badGateway', says: 'The gateway received an invalid answer.' },
+  503: { code: 'serviceNotAvailable', says: 'The service is temporarily unavailable. Retry after the time given in Retry-After.' },
+  504: { code: 'gatewayTimeout', says: 'The gateway timed out.' },
 };

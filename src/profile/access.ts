@@ -42,7 +42,9 @@ function actorOf(p: Principal): IdentitySet {
 export function profileAccessResolver(verifier: TokenVerifier, directory: Directory) {
   /** `userParam` is the {id | userPrincipalName} segment, or undefined for /me. */
   return async function resolve(request: FastifyRequest, operation: Operation, userParam: string | undefined): Promise<ProfileAccess> {
+    request.verifiedCaller = 'refused'; // until the token is verified
     const principal = await verifier.verify(bearerToken(request));
+    request.verifiedCaller = principal;
     await directory.remember(principal);
     const own = (): ProfileAccess => {
       if (!isAllowed(principal, operation, 'own')) throw graphErrors.forbidden();
@@ -77,11 +79,18 @@ declare module 'fastify' {
   interface FastifyRequest {
     /** Set by profileAccessHook on the routes that use it. */
     profileAccess: ProfileAccess | null;
+    /**
+     * What the request's bearer token was found to say, once profileAccessHook verified it (even when access was
+     * then refused): the caller, or 'refused' (no token, or not a valid one). null: not verified for this request.
+     * The request journal (emulator/) shows it without verifying again.
+     */
+    verifiedCaller: Principal | 'refused' | null;
   }
 }
 
 export function installProfileAccess(app: FastifyInstance): void {
   app.decorateRequest('profileAccess', null);
+  app.decorateRequest('verifiedCaller', null);
 }
 
 /** The path parameters of every profile route: /users/{userId}/profile/... (absent under /me), and an item's id. */

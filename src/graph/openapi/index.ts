@@ -16,18 +16,37 @@ export type { OpenApiCollection } from './collections.ts';
 export { renderDocsHtml } from './docsPage.ts';
 
 /**
- * Builds the OpenAPI document for `model` and the profile `collections` it serves (their paths are generated,
- * under /beta/me and /beta/users/{user-id}). Throws when a collection does not fit the model.
+ * Paths served beside the Graph API (the emulator's controls, in development mode), described by whoever serves
+ * them: added to the document as given, under tags of their own. Nothing here knows what they are.
  */
-export function buildOpenApi(model: EdmModel, collections: readonly OpenApiCollection[], options: { version?: string } = {}): Schema {
+export interface OpenApiSection {
+  readonly tags: readonly { name: string; description: string }[];
+  readonly paths: Readonly<Record<string, Schema>>;
+  /** Component schemas the paths name with #/components/schemas/... */
+  readonly schemas?: Readonly<Record<string, Schema>>;
+}
+
+export interface OpenApiOptions {
+  version?: string;
+  sections?: readonly OpenApiSection[];
+}
+
+/**
+ * Builds the OpenAPI document for `model` and the profile `collections` it serves (their paths are generated,
+ * under /beta/me and /beta/users/{user-id}), and the `sections` served beside them. Throws when a collection does
+ * not fit the model.
+ */
+export function buildOpenApi(model: EdmModel, collections: readonly OpenApiCollection[], options: OpenApiOptions = {}): Schema {
   const named = nameCollections(model, collections);
-  const paths = buildPaths(named);
+  const sections = options.sections ?? [];
+  const paths = Object.assign(buildPaths(named), ...sections.map((s) => s.paths));
   const parameters = parameterComponents(named);
   const schemas = {
     ...modelSchemas(model),
     ...Object.fromEntries(named.map((c) => [c.responseSchema, collectionResponseSchema(c.entity.name)])),
     ...errorSchemas(),
     ...batchSchemas(`/me/profile/${named[0]!.segment}`),
+    ...Object.assign({}, ...sections.map((s) => s.schemas ?? {})),
   };
   // Only the schemas the paths reach: an entity type no served path answers with (microsoft.graph.user,
   // since /users/{id} itself is not served) would be an unused component.
@@ -47,6 +66,7 @@ export function buildOpenApi(model: EdmModel, collections: readonly OpenApiColle
       { name: 'users.profile', description: 'Any user\'s profile in the caller\'s tenant' },
       { name: 'batch', description: 'JSON batching' },
       { name: 'service', description: 'Service documents and health' },
+      ...sectionTags(sections),
     ],
     paths,
     components: {
@@ -64,8 +84,15 @@ export function buildOpenApi(model: EdmModel, collections: readonly OpenApiColle
   };
 }
 
+/** The sections' tags; sections may share one: listed once, as the first describes it. */
+function sectionTags(sections: readonly OpenApiSection[]): { name: string; description: string }[] {
+  const tags = new Map<string, { name: string; description: string }>();
+  for (const tag of sections.flatMap((s) => s.tags)) if (!tags.has(tag.name)) tags.set(tag.name, tag);
+  return [...tags.values()];
+}
+
 /** Serves GET /beta/openapi.json and GET /beta/docs (and HEAD), anonymously, both built once (see buildOpenApi). */
-export function registerOpenApiRoutes(app: FastifyInstance, model: EdmModel, collections: readonly OpenApiCollection[], options: { version?: string } = {}): void {
+export function registerOpenApiRoutes(app: FastifyInstance, model: EdmModel, collections: readonly OpenApiCollection[], options: OpenApiOptions = {}): void {
   const doc = buildOpenApi(model, collections, options);
   const json = Buffer.from(JSON.stringify(doc), 'utf8');
   const html = Buffer.from(renderDocsHtml(doc), 'utf8');

@@ -1,0 +1,160 @@
+// The request journal: the last requests the service answered (a bounded ring), for a test to check what its app
+// sent. What goes in is decided by journalHooks.ts; this keeps, filters and forgets the entries.
+import { graphErrors } from '../graph/errors.ts';
+import { pathPattern } from './paths.ts';
+
+/** The caller as the request's token names it (never the token itself). */
+export interface JournalCaller {
+  kind: 'delegated' | 'application';
+  tenantId: string;
+  userId?: string;
+  userPrincipalName?: string;
+  appId?: string;
+  /** Delegated permissions (scp). */
+  scopes?: string[];
+  /** Application permissions (roles). */
+  roles?: string[];
+  /** Directory role template ids (wids), when the token has any. */
+  directoryRoles?: string[];
+}
+
+export interface JournalMessage {
+  /** Header names in lower case; Authorization's value is replaced by `<scheme> <redacted>` (see `caller`). */
+  headers: Record<string, string | string[]>;
+  /** The body: a JSON value when it is JSON and complete, else its text; absent when there was none (or it was not read). */
+  body?: unknown;
+  /** The body's size in bytes (what was read of it). */
+  bodyBytes: number;
+  /** Only the first `maxBodyBytes` are kept: `body` is that much text. */
+  bodyTruncated: boolean;
+}
+
+export interface JournalEntry {
+  /** Increasing in the order requests arrived; never reused (not even after a clear). */
+  id: number;
+  /** When the request arrived (ISO 8601). */
+  startedAt: string;
+  /** From arrival to the answer being handed to the connection (or to the connection closing). */
+  durationMs: number;
+  method: string;
+  /** As sent (percent-encoding and case kept). */
+  path: string;
+  /** The query string as sent, without '?'; '' when none. */
+  query: string;
+  /** The status sent; null when the connection closed without an answer (a drop fault, or the client went away). */
+  status: number | null;
+  requestId: string;
+  clientRequestId: string | null;
+  /** Who the bearer token says is calling; null without a valid token. */
+  caller: JournalCaller | null;
+  request: JournalMessage;
+  response: JournalMessage;
+  /** The id of the injected fault that answered, delayed or dropped this request. */
+  fault?: string;
+  /** An inner request of a $batch: the journal id of the $batch request, and this request's id in the batch. */
+  batch?: { outer: number; id: string };
+}
+
+/** Which entries: every given condition holds. */
+export interface JournalFilter {
+  /** The method, any case. */
+  method?: string;
+  /** A path, or a prefix ending in '*' (case-insensitive, query ignored). */
+  path?: string;
+  /** A status (404) or a class ('4xx'). */
+  status?: number | string;
+}
+
+export interface JournalOptions {
+  /** How many entries are kept; the oldest go first. */
+  capacity?: number;
+  /** How much of each request and response body is kept. */
+  maxBodyBytes?: number;
+}
+
+export const JOURNAL_CAPACITY = 1000;
+export const JOURNAL_MAX_BODY_BYTES = 16 * 1024;
+
+const FILTER_NAMES = ['method', 'path', 'status'] as const;
+
+export class RequestJournal {
+  readonly capacity: number;
+  readonly maxBodyBytes: number;
+  private entries: JournalEntry[] = [];
+  private lastId = 0;
+
+  constructor({ capacity = JOURNAL_CAPACITY, maxBodyBytes = JOURNAL_MAX_BODY_BYTES }: JournalOptions = {}) {
+    this.capacity = capacity;
+    this.maxBodyBytes = maxBodyBytes;
+  }
+
+  /** The id of a request that has just arrived (entries are added when answered, in the order they finish). */
+  nextId(): number {
+    return ++this.lastId;
+  }
+
+  add(entry: JournalEntry): void {
+    this.entries.push(entry);
+    if (this.entries.length > this.capacity) this.entries.splice(0, this.entries.length - this.capacity);
+  }
+
+  /** The entries `filter` selects, oldest first (by arrival). Throws a 400 GraphError for a bad filter. */
+  list(filter: JournalFilter = {}): JournalEntry[] {
+    const selected = this.entries.filter(entryFilter(filter));
+    // Added as they finish; listed as they arrived (a $batch before its inner requests, a slow request in its place).
+    return selected.sort((a, b) => a.id - b.id).map((e) => structuredClone(e));
+  }
+
+  count(filter: JournalFilter = {}): number {
+    return this.entries.filter(entryFilter(filter)).length;
+  }
+
+  /** Forgets the entries `filter` selects (every entry without one); returns how many. */
+  remove(filter: JournalFilter = {}): number {
+    const selected = entryFilter(filter);
+    const before = this.entries.length;
+    this.entries = this.entries.filter((e) => !selected(e));
+    return before - this.entries.length;
+  }
+
+  clear(): void {
+    this.entries = [];
+  }
+}
+
+/** A filter from a query string (?method=&path=&status=); throws a 400 GraphError naming what is wrong. */
+export function filterFromQuery(query: Record<string, unknown>): JournalFilter {
+  const filter: JournalFilter = {};
+  for (const [name, value] of Object.entries(query)) {
+    if (!(FILTER_NAMES as readonly string[]).includes(name)) {
+      throw graphErrors.invalidRequest(`The query parameter '${name}' is not a journal filter; the filters are ${FILTER_NAMES.join(', ')}.`);
+    }
+    if (typeof value !== 'string') throw graphErrors.invalidRequest(`The query parameter '${name}' is given more than once.`);
+    filter[name as (typeof FILTER_NAMES)[number]] = value;
+  }
+  return filter;
+}
+
+function entryFilter({ method, path, status }: JournalFilter): (e: JournalEntry) => boolean {
+  const conditions: ((e: JournalEntry) => boolean)[] = [];
+  if (method !== undefined) {
+    if (typeof method !== 'string' || !/^[A-Za-z]+$/.test(method)) throw graphErrors.invalidRequest(`The filter 'method' must be an HTTP method such as GET; got ${JSON.stringify(method)}.`);
+    const upper = method.toUpperCase();
+    conditions.push((e) => e.method === upper);
+  }
+  if (path !== undefined) {
+    const pattern = typeof path === 'string' ? pathPattern(path) : { reason: 'must be a string' };
+    if ('reason' in pattern) throw graphErrors.invalidRequest(`The filter 'path' ${pattern.reason}; got ${JSON.stringify(path)}.`);
+    conditions.push((e) => pattern.matches(e.path));
+  }
+  if (status !== undefined) {
+    const text = String(status);
+    const exact = /^[1-5]\d\d$/.test(text) ? Number(text) : undefined;
+    const statusClass = /^[1-5]xx$/i.test(text) ? Number(text[0]) : undefined;
+    if ((typeof status !== 'string' && typeof status !== 'number') || (exact === undefined && statusClass === undefined)) {
+      throw graphErrors.invalidRequest(`The filter 'status' must be a status such as 404 or a class such as 4xx; got ${JSON.stringify(status)}.`);
+    }
+    conditions.push((e) => e.status !== null && (exact !== undefined ? e.status === exact : Math.floor(e.status / 100) === statusClass));
+  }
+  return (e) => conditions.every((c) => c(e));
+}
