@@ -87,11 +87,13 @@ async function main(args: string[]): Promise<number> {
     doc = await res.json();
     what = url;
   } else {
-    // What registerOpenApiRoutes serves, built from the same model and collections as src/app.ts gives it.
+    // What registerOpenApiRoutes serves, built from the same model and collections as src/app.ts gives it, with the
+    // /_emulator controls that development identity mode (the default) adds.
     const { buildOpenApi } = await import('../src/graph/openapi/index.ts');
     const { profileEdmModel } = await import('../src/profile/edmModel.ts');
     const { PROFILE_COLLECTIONS } = await import('../src/profile/collections.ts');
-    doc = buildOpenApi(profileEdmModel(PROFILE_COLLECTIONS), PROFILE_COLLECTIONS);
+    const { emulatorOpenApi } = await import('../src/emulator/openapi.ts');
+    doc = buildOpenApi(profileEdmModel(PROFILE_COLLECTIONS), PROFILE_COLLECTIONS, { extensions: [emulatorOpenApi(PROFILE_COLLECTIONS)] });
     what = 'the generated OpenAPI document';
   }
   const { totals, problems, stderr } = await lintOpenApi(doc);

@@ -3,6 +3,7 @@ import cors from '@fastify/cors';
 import rateLimit from '@fastify/rate-limit';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Config } from './config.ts';
+import { createEmulator, emulatorOpenApi, registerEmulatorRoutes, type Emulator } from './emulator/index.ts';
 import type { RateLimitCounter } from './store/rateLimits.ts';
 import { registerBatchRoute } from './graph/batch.ts';
 import { graphErrors } from './graph/errors.ts';
@@ -45,9 +46,11 @@ export interface App {
   /** The listener of its own that serves /metrics with METRICS_PORT (closed with `http`). */
   readonly metricsHttp?: FastifyInstance;
   setState(state: Lifecycle): void;
+  /** The test-suite controls (development identity mode only), for in-process callers; /_emulator serves them. */
+  readonly emulator?: Emulator;
 }
 
-export function buildApp({ config, collections, store, verifier, logger, skipTokens, tls, metrics }: AppParts): App {
+export function buildApp({ config, collections, store, verifier, devKey, logger, skipTokens, tls, metrics }: AppParts): App {
   let state: Lifecycle = 'starting';
   const listener = () => Fastify({
     ...(tls ? { https: { cert: tls.cert, key: tls.key } } : {}),
@@ -93,7 +96,11 @@ export function buildApp({ config, collections, store, verifier, logger, skipTok
   });
 
   installProfileAccess(http);
-  const resolveAccess = profileAccessResolver(verifier, new Directory(store.users));
+  // One directory: the emulator's reset must clear the cache of the one requests record users with.
+  const directory = new Directory(store.users);
+  const resolveAccess = profileAccessResolver(verifier, directory);
+  // With the development issuer only: in entra mode no /_emulator route exists, so every such path is a 404.
+  const emulator = devKey ? createEmulator({ store, collections, directory, devKey }) : undefined;
   if (config.rateLimit > 0) {
     // Graph throttles with 429 and Retry-After, and the SDKs' retry handlers wait and retry; so does this.
     void http.register(rateLimit, {
@@ -123,13 +130,15 @@ export function buildApp({ config, collections, store, verifier, logger, skipTok
     // $metadata: built once here from the descriptors that validate requests; anonymous, as on Graph.
     const model = profileEdmModel(collections);
     registerMetadataRoute(api, model);
+    if (emulator) registerEmulatorRoutes(api, emulator);
     // OpenAPI (/beta/openapi.json) and a page for people (/beta/docs), from the same descriptors; anonymous.
-    registerOpenApiRoutes(api, model, collections);
+    registerOpenApiRoutes(api, model, collections, { extensions: emulator ? [emulatorOpenApi(collections)] : [] });
   });
 
   return {
     http,
     metricsHttp,
+    emulator,
     setState: (s) => {
       state = s;
     },

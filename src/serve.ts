@@ -4,6 +4,7 @@ import pino from 'pino';
 import { SkipTokens } from './graph/odata/skipToken.ts';
 import { buildApp } from './app.ts';
 import type { Config } from './config.ts';
+import type { Emulator } from './emulator/index.ts';
 import { trackConnections } from './drain.ts';
 import { identityFromConfig } from './identity/fromConfig.ts';
 import { ServiceMetrics } from './metrics/registry.ts';
@@ -16,6 +17,8 @@ export interface RunningService {
   readonly url: string;
   /** Where /metrics is served when it has a listener of its own (METRICS_PORT). */
   readonly metricsUrl: string | undefined;
+  /** The test-suite controls (development identity mode only), for an in-process caller: /_emulator without HTTP. */
+  readonly emulator?: Emulator;
   /**
    * /health turns 503 at once; with `drain`, requests go on being served for DRAIN_SECONDS; then the listener
    * closes, every request already received is answered (with Connection: close), idle connections are closed,
@@ -77,6 +80,7 @@ export async function startService(config: Config, { collections = PROFILE_COLLE
   return {
     url,
     metricsUrl,
+    emulator: app.emulator,
     stop({ drain = false } = {}) {
       stopping ??= (async () => {
         app.setState('stopping');

@@ -16,18 +16,42 @@ export type { OpenApiCollection } from './collections.ts';
 export { renderDocsHtml } from './docsPage.ts';
 
 /**
+ * Paths a part of the service that graph/ knows nothing of describes itself (the /_emulator controls): added after
+ * the generated ones, under tags of their own. Its operations may refer to the document's components (the error
+ * response, an entity type's schema) and bring schemas of their own.
+ */
+export interface OpenApiExtension {
+  readonly tags: readonly { readonly name: string; readonly description: string }[];
+  readonly paths: Readonly<Record<string, Schema>>;
+  readonly schemas?: Readonly<Record<string, Schema>>;
+}
+
+export interface OpenApiOptions {
+  version?: string;
+  extensions?: readonly OpenApiExtension[];
+}
+
+/**
  * Builds the OpenAPI document for `model` and the profile `collections` it serves (their paths are generated,
  * under /beta/me and /beta/users/{user-id}). Throws when a collection does not fit the model.
  */
-export function buildOpenApi(model: EdmModel, collections: readonly OpenApiCollection[], options: { version?: string } = {}): Schema {
+export function buildOpenApi(model: EdmModel, collections: readonly OpenApiCollection[], options: OpenApiOptions = {}): Schema {
   const named = nameCollections(model, collections);
+  const extensions = options.extensions ?? [];
   const paths = buildPaths(named);
+  for (const extension of extensions) {
+    for (const [path, item] of Object.entries(extension.paths)) {
+      if (Object.hasOwn(paths, path)) throw new Error(`the OpenAPI path ${path} is described twice`);
+      paths[path] = item;
+    }
+  }
   const parameters = parameterComponents(named);
   const schemas = {
     ...modelSchemas(model),
     ...Object.fromEntries(named.map((c) => [c.responseSchema, collectionResponseSchema(c.entity.name)])),
     ...errorSchemas(),
     ...batchSchemas(`/me/profile/${named[0]!.segment}`),
+    ...Object.assign({}, ...extensions.map((e) => e.schemas ?? {})),
   };
   // Only the schemas the paths reach: an entity type no served path answers with (microsoft.graph.user,
   // since /users/{id} itself is not served) would be an unused component.
@@ -47,6 +71,7 @@ export function buildOpenApi(model: EdmModel, collections: readonly OpenApiColle
       { name: 'users.profile', description: 'Any user\'s profile in the caller\'s tenant' },
       { name: 'batch', description: 'JSON batching' },
       { name: 'service', description: 'Service documents and health' },
+      ...extensions.flatMap((e) => e.tags),
     ],
     paths,
     components: {
@@ -65,7 +90,7 @@ export function buildOpenApi(model: EdmModel, collections: readonly OpenApiColle
 }
 
 /** Serves GET /beta/openapi.json and GET /beta/docs (and HEAD), anonymously, both built once (see buildOpenApi). */
-export function registerOpenApiRoutes(app: FastifyInstance, model: EdmModel, collections: readonly OpenApiCollection[], options: { version?: string } = {}): void {
+export function registerOpenApiRoutes(app: FastifyInstance, model: EdmModel, collections: readonly OpenApiCollection[], options: OpenApiOptions = {}): void {
   const doc = buildOpenApi(model, collections, options);
   const json = Buffer.from(JSON.stringify(doc), 'utf8');
   const html = Buffer.from(renderDocsHtml(doc), 'utf8');
