@@ -1,8 +1,7 @@
 // Lints the service's OpenAPI document with @redocly/cli and the repository's redocly.yaml (the `recommended`
 // rules), and fails on any error or warning, including a warning about redocly.yaml itself.
 //
-//   npm run lint:openapi                          the document generated from the descriptors, as development mode
-//                                                 serves it (no service needed)
+//   npm run lint:openapi                          the document generated from the descriptors (no service needed)
 //   npm run lint:openapi -- http://127.0.0.1:8080 the document a running service serves at /beta/openapi.json
 //
 // test/graph.openapi.test.ts runs lintOpenApi on the document a test service serves. The CLI runs from
@@ -88,14 +87,14 @@ async function main(args: string[]): Promise<number> {
     doc = await res.json();
     what = url;
   } else {
-    // What registerOpenApiRoutes serves, built from the same model and collections as src/app.ts gives it, with
-    // the sections development mode adds (the emulator's controls).
+    // What registerOpenApiRoutes serves, built from the same model and collections as src/app.ts gives it, with the
+    // /_emulator controls that development identity mode (the default) adds.
     const { buildOpenApi } = await import('../src/graph/openapi/index.ts');
     const { profileEdmModel } = await import('../src/profile/edmModel.ts');
     const { PROFILE_COLLECTIONS } = await import('../src/profile/collections.ts');
-    const { journalOpenApi } = await import('../src/emulator/journalOpenApi.ts');
-    doc = buildOpenApi(profileEdmModel(PROFILE_COLLECTIONS), PROFILE_COLLECTIONS, { sections: [journalOpenApi] });
-    what = 'the generated OpenAPI document (development mode)';
+    const { emulatorOpenApi } = await import('../src/emulator/openapi.ts');
+    doc = buildOpenApi(profileEdmModel(PROFILE_COLLECTIONS), PROFILE_COLLECTIONS, { extensions: [emulatorOpenApi(PROFILE_COLLECTIONS)] });
+    what = 'the generated OpenAPI document';
   }
   const { totals, problems, stderr } = await lintOpenApi(doc);
   const badConfig = configProblems(stderr);

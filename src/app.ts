@@ -3,6 +3,7 @@ import cors from '@fastify/cors';
 import rateLimit from '@fastify/rate-limit';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Config } from './config.ts';
+import { createEmulator, emulatorOpenApi, registerEmulatorRoutes, type Emulator } from './emulator/index.ts';
 import type { RateLimitCounter } from './store/rateLimits.ts';
 import { registerBatchRoute } from './graph/batch.ts';
 import { graphErrors } from './graph/errors.ts';
@@ -12,12 +13,7 @@ import type { SkipTokens } from './graph/odata/skipToken.ts';
 import { registerOpenApiRoutes } from './graph/openapi/index.ts';
 import { Directory } from './identity/directory.ts';
 import { installFaults } from './emulator/faultHooks.ts';
-import { registerFaultRoutes } from './emulator/faultRoutes.ts';
-import { Faults } from './emulator/faults.ts';
-import { RequestJournal } from './emulator/journal.ts';
 import { installJournal } from './emulator/journalHooks.ts';
-import { journalOpenApi } from './emulator/journalOpenApi.ts';
-import { registerJournalRoutes } from './emulator/journalRoutes.ts';
 import type { DevKey } from './identity/devIssuer.ts';
 import type { TokenVerifier } from './identity/principal.ts';
 import type { ServiceMetrics } from './metrics/registry.ts';
@@ -52,13 +48,8 @@ export interface App {
   /** The listener of its own that serves /metrics with METRICS_PORT (closed with `http`). */
   readonly metricsHttp?: FastifyInstance;
   setState(state: Lifecycle): void;
-  /** The request journal and the injected faults (development identity only): what /_emulator/requests and /_emulator/faults serve. */
-  readonly emulatorParts?: EmulatorParts;
-}
-
-export interface EmulatorParts {
-  readonly journal: RequestJournal;
-  readonly faults: Faults;
+  /** The test-suite controls (development identity mode only), for in-process callers; /_emulator serves them. */
+  readonly emulator?: Emulator;
 }
 
 export function buildApp({ config, collections, store, verifier, devKey, logger, skipTokens, tls, metrics }: AppParts): App {
@@ -82,14 +73,13 @@ export function buildApp({ config, collections, store, verifier, devKey, logger,
   // A database that is restarting or unreachable is answered 503 (Retry-After), not 500; the store knows which errors mean that.
   installGraphConventions(http, { isUnavailable: (err) => store.isUnavailable(err) });
   http.server.on('connect', refuseConnect);
-  // ---- emulator (development identity only): the request journal and injected faults. Their hooks come first
-  // (after request-id), before authentication and rate limiting: a fault answers even without a token. ----
-  let emulatorParts: EmulatorParts | undefined;
-  if (devKey) {
-    emulatorParts = { journal: new RequestJournal(), faults: new Faults() };
-    installFaults(http, emulatorParts.faults, installJournal(http, emulatorParts.journal, { verifier }));
-  }
-  // ---- end emulator ----
+  // One directory: the emulator's reset must clear the cache of the one requests record users with.
+  const directory = new Directory(store.users);
+  // With the development issuer only: in entra mode no /_emulator route exists, so every such path is a 404.
+  const emulator = devKey ? createEmulator({ store, collections, directory, devKey }) : undefined;
+  // The emulator's request journal and injected faults see every request: their hooks come first (after
+  // request-id), before authentication and rate limiting, so that a fault answers even without a token.
+  if (emulator) installFaults(http, emulator.faults, installJournal(http, emulator.journal, { verifier }));
   // Every answer is counted and timed; /metrics is served here, or with METRICS_PORT on a listener of its own.
   const metricsHttp = metrics && config.metricsPort !== undefined ? listener() : undefined;
   if (metrics) installMetrics(http, metrics, { store, ownListener: metricsHttp });
@@ -115,7 +105,7 @@ export function buildApp({ config, collections, store, verifier, devKey, logger,
   });
 
   installProfileAccess(http);
-  const resolveAccess = profileAccessResolver(verifier, new Directory(store.users));
+  const resolveAccess = profileAccessResolver(verifier, directory);
   if (config.rateLimit > 0) {
     // Graph throttles with 429 and Retry-After, and the SDKs' retry handlers wait and retry; so does this.
     void http.register(rateLimit, {
@@ -145,19 +135,15 @@ export function buildApp({ config, collections, store, verifier, devKey, logger,
     // $metadata: built once here from the descriptors that validate requests; anonymous, as on Graph.
     const model = profileEdmModel(collections);
     registerMetadataRoute(api, model);
+    if (emulator) registerEmulatorRoutes(api, emulator);
     // OpenAPI (/beta/openapi.json) and a page for people (/beta/docs), from the same descriptors; anonymous.
-    registerOpenApiRoutes(api, model, collections, { sections: emulatorParts ? [journalOpenApi] : [] });
-    // The emulator's controls (development identity only); in entra mode /_emulator/... is any unknown path: 404.
-    if (emulatorParts) {
-      registerJournalRoutes(api, emulatorParts.journal);
-      registerFaultRoutes(api, emulatorParts.faults);
-    }
+    registerOpenApiRoutes(api, model, collections, { extensions: emulator ? [emulatorOpenApi(collections)] : [] });
   });
 
   return {
     http,
     metricsHttp,
-    emulatorParts,
+    emulator,
     setState: (s) => {
       state = s;
     },

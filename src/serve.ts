@@ -4,6 +4,7 @@ import pino from 'pino';
 import { SkipTokens } from './graph/odata/skipToken.ts';
 import { buildApp } from './app.ts';
 import type { Config } from './config.ts';
+import type { Emulator } from './emulator/index.ts';
 import { trackConnections } from './drain.ts';
 import { identityFromConfig } from './identity/fromConfig.ts';
 import { ServiceMetrics } from './metrics/registry.ts';
@@ -18,6 +19,8 @@ export interface RunningService {
   readonly metricsUrl: string | undefined;
   /** Over https with a development certificate: the certificate (PEM) clients must trust. */
   readonly devCertificate: string | undefined;
+  /** The test-suite controls (development identity mode only), for an in-process caller: /_emulator without HTTP. */
+  readonly emulator?: Emulator;
   /**
    * /health turns 503 at once; with `drain`, requests go on being served for DRAIN_SECONDS; then the listener
    * closes, every request already received is answered (with Connection: close), idle connections are closed,
@@ -89,6 +92,7 @@ export async function startService(config: Config, { collections = PROFILE_COLLE
     url,
     metricsUrl,
     devCertificate: tls && !config.tlsCert ? tls.cert : undefined,
+    emulator: app.emulator,
     stop({ drain = false } = {}) {
       stopping ??= (async () => {
         app.setState('stopping');

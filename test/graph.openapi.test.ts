@@ -40,7 +40,15 @@ const GRAPH_PATHS = [
   '/health',
 ];
 /** What development mode (the test service's) serves beside them: the emulator's controls. */
-const EMULATOR_PATHS = ['/_emulator/requests', '/_emulator/requests/count', '/_emulator/faults', '/_emulator/faults/{faultId}'];
+const EMULATOR_PATHS = [
+  '/_emulator/reset',
+  '/_emulator/seed',
+  '/_emulator/tokens',
+  '/_emulator/requests',
+  '/_emulator/requests/count',
+  '/_emulator/faults',
+  '/_emulator/faults/{faultId}',
+];
 const SERVED_PATHS = [...GRAPH_PATHS, ...EMULATOR_PATHS];
 
 type Schema = Record<string, any>;

@@ -1,19 +1,18 @@
 // Injected faults over HTTP: POST /_emulator/faults adds one, GET lists them, DELETE removes one or all.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { graphErrors } from '../graph/errors.ts';
-import { jsonBody, methodNotAllowed, sendJson } from '../graph/http.ts';
+import { jsonBody, methodNotAllowed } from '../graph/http.ts';
 import type { Faults } from './faults.ts';
-import { controlRoute } from './paths.ts';
-
+import { controlRoute, sendControlJson } from './paths.ts';
 
 type ById = FastifyRequest<{ Params: { faultId: string } }>;
 
 export function registerFaultRoutes(app: FastifyInstance, faults: Faults): void {
   app.post('/_emulator/faults', controlRoute, async (request, reply) => {
     const fault = faults.add(jsonBody(request));
-    return sendJson(reply.header('location', `/_emulator/faults/${fault.id}`), 201, fault);
+    return sendControlJson(reply.header('location', `/_emulator/faults/${fault.id}`), 201, fault);
   });
-  app.get('/_emulator/faults', controlRoute, async (_request, reply) => sendJson(reply, 200, { value: faults.list() }));
+  app.get('/_emulator/faults', controlRoute, async (_request, reply) => sendControlJson(reply, 200, { value: faults.list() }));
   app.delete('/_emulator/faults', controlRoute, async (_request, reply) => {
     faults.clear();
     return reply.code(204).send();
@@ -21,7 +20,7 @@ export function registerFaultRoutes(app: FastifyInstance, faults: Faults): void 
   app.get('/_emulator/faults/:faultId', controlRoute, async (request: ById, reply) => {
     const fault = faults.get(request.params.faultId.toLowerCase());
     if (!fault) throw graphErrors.faultNotFound(request.params.faultId);
-    return sendJson(reply, 200, fault);
+    return sendControlJson(reply, 200, fault);
   });
   app.delete('/_emulator/faults/:faultId', controlRoute, async (request: ById, reply) => {
     if (!faults.remove(request.params.faultId.toLowerCase())) throw graphErrors.faultNotFound(request.params.faultId);

@@ -1,15 +1,15 @@
-// The OpenAPI description of the request journal and the faults (/_emulator/requests, /_emulator/faults), added to
-// the document in development mode under the tag `emulator`.
-import type { OpenApiSection } from '../graph/openapi/index.ts';
+// The OpenAPI description of the request journal and the faults (/_emulator/requests, /_emulator/faults): part of
+// the emulator's (openapi.ts), under the tag `emulator`.
 import type { Schema } from '../graph/openapi/schemas.ts';
 import { JOURNAL_CAPACITY, JOURNAL_MAX_BODY_BYTES } from './journal.ts';
 import { MAX_DELAY_MS } from './faults.ts';
+import { EMULATOR_TAG } from './paths.ts';
 
 const json = (schema: Schema) => ({ 'application/json': { schema } });
 const ref = (name: string): Schema => ({ $ref: `#/components/schemas/${name}` });
 const errors = { '4XX': { $ref: '#/components/responses/error' }, '5XX': { $ref: '#/components/responses/error' } };
 /** No token: the controls exist only in development mode, on loopback. */
-const control = (operationId: string, summary: string, rest: Schema): Schema => ({ tags: ['emulator'], summary, operationId, security: [], ...rest });
+const control = (operationId: string, summary: string, rest: Schema): Schema => ({ tags: [EMULATOR_TAG], summary, operationId, security: [], ...rest });
 
 const filters: Schema[] = [
   { name: 'method', in: 'query', required: false, description: 'Only requests with this method (any case).', schema: { type: 'string' } },
@@ -54,7 +54,7 @@ const faultSpecProperties: Schema = {
 };
 
 const schemas: Record<string, Schema> = {
-  'emulator.journalEntry': {
+  'emulator.JournalEntry': {
     type: 'object',
     required: ['id', 'startedAt', 'durationMs', 'method', 'path', 'query', 'status', 'requestId', 'clientRequestId', 'caller', 'request', 'response'],
     properties: {
@@ -98,8 +98,8 @@ const schemas: Record<string, Schema> = {
       },
     },
   },
-  'emulator.faultSpec': { type: 'object', additionalProperties: false, required: ['match', 'respond'], properties: faultSpecProperties },
-  'emulator.fault': {
+  'emulator.FaultSpec': { type: 'object', additionalProperties: false, required: ['match', 'respond'], properties: faultSpecProperties },
+  'emulator.Fault': {
     type: 'object',
     required: ['id', 'match', 'respond', 'remaining', 'matched'],
     properties: {
@@ -113,48 +113,47 @@ const schemas: Record<string, Schema> = {
 
 const faultId = { name: 'faultId', in: 'path', required: true, description: 'The id POST /_emulator/faults answered.', schema: { type: 'string' } };
 
-export const journalOpenApi: OpenApiSection = {
-  tags: [{ name: 'emulator', description: 'Controls for test suites (development identity mode only, no token): request journal, faults.' }],
+export const journalOpenApi = {
   schemas,
   paths: {
     '/_emulator/requests': {
-      get: control('emulator.listRequests', 'The request journal, oldest first', {
+      get: control('emulator.ListRequests', 'The request journal, oldest first', {
         description: `The last ${JOURNAL_CAPACITY} requests answered (the oldest are forgotten first), except /_emulator/*, /health and /metrics; the inner requests of a $batch are entries of their own.`,
         parameters: filters,
         responses: {
-          200: { description: 'The entries the filters select.', content: json({ type: 'object', required: ['count', 'value'], properties: { count: { type: 'integer' }, value: { type: 'array', items: ref('emulator.journalEntry') } } }) },
+          200: { description: 'The entries the filters select.', content: json({ type: 'object', required: ['count', 'value'], properties: { count: { type: 'integer' }, value: { type: 'array', items: ref('emulator.JournalEntry') } } }) },
           ...errors,
         },
       }),
-      delete: control('emulator.clearRequests', 'Forget the journal (or the entries the filters select)', {
+      delete: control('emulator.ClearRequests', 'Forget the journal (or the entries the filters select)', {
         parameters: filters,
         responses: { 204: { description: 'Forgotten.' }, ...errors },
       }),
     },
     '/_emulator/requests/count': {
-      get: control('emulator.countRequests', 'Count journal entries', {
+      get: control('emulator.CountRequests', 'Count journal entries', {
         parameters: filters,
         responses: { 200: { description: 'How many entries the filters select.', content: json({ type: 'object', required: ['count'], properties: { count: { type: 'integer' } } }) }, ...errors },
       }),
     },
     '/_emulator/faults': {
-      post: control('emulator.addFault', 'Inject a fault', {
+      post: control('emulator.AddFault', 'Inject a fault', {
         description: "Requests that match get the fault instead of (or, for a delay alone, before) their answer, before authentication: a faulted request is not run. Faults are tried oldest first.",
-        requestBody: { required: true, content: json(ref('emulator.faultSpec')) },
+        requestBody: { required: true, content: json(ref('emulator.FaultSpec')) },
         responses: {
-          201: { description: 'The fault, with its id.', headers: { Location: { description: 'The fault.', schema: { type: 'string' } } }, content: json(ref('emulator.fault')) },
+          201: { description: 'The fault, with its id.', headers: { Location: { description: 'The fault.', schema: { type: 'string' } } }, content: json(ref('emulator.Fault')) },
           ...errors,
         },
       }),
-      get: control('emulator.listFaults', 'The faults in force, in the order they are tried', {
-        responses: { 200: { description: 'The faults.', content: json({ type: 'object', required: ['value'], properties: { value: { type: 'array', items: ref('emulator.fault') } } }) }, ...errors },
+      get: control('emulator.ListFaults', 'The faults in force, in the order they are tried', {
+        responses: { 200: { description: 'The faults.', content: json({ type: 'object', required: ['value'], properties: { value: { type: 'array', items: ref('emulator.Fault') } } }) }, ...errors },
       }),
-      delete: control('emulator.clearFaults', 'Remove every fault', { responses: { 204: { description: 'Removed.' }, ...errors } }),
+      delete: control('emulator.ClearFaults', 'Remove every fault', { responses: { 204: { description: 'Removed.' }, ...errors } }),
     },
     '/_emulator/faults/{faultId}': {
       parameters: [faultId],
-      get: control('emulator.getFault', 'One fault', { responses: { 200: { description: 'The fault.', content: json(ref('emulator.fault')) }, ...errors } }),
-      delete: control('emulator.removeFault', 'Remove a fault', { responses: { 204: { description: 'Removed.' }, ...errors } }),
+      get: control('emulator.GetFault', 'One fault', { responses: { 200: { description: 'The fault.', content: json(ref('emulator.Fault')) }, ...errors } }),
+      delete: control('emulator.RemoveFault', 'Remove a fault', { responses: { 204: { description: 'Removed.' }, ...errors } }),
     },
   },
 };

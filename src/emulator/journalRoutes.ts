@@ -1,22 +1,21 @@
 // The request journal over HTTP: GET /_emulator/requests (and /count) with ?method=&path=&status=, DELETE to forget.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { methodNotAllowed, sendJson } from '../graph/http.ts';
+import { methodNotAllowed } from '../graph/http.ts';
 import { filterFromQuery, type RequestJournal } from './journal.ts';
-import { controlRoute } from './paths.ts';
-
+import { controlRoute, sendControlJson } from './paths.ts';
 
 const filterOf = (request: FastifyRequest) => filterFromQuery(request.query as Record<string, unknown>);
 
 export function registerJournalRoutes(app: FastifyInstance, journal: RequestJournal): void {
   app.get('/_emulator/requests', controlRoute, async (request, reply) => {
     const value = journal.list(filterOf(request));
-    return sendJson(reply, 200, { count: value.length, value });
+    return sendControlJson(reply, 200, { count: value.length, value });
   });
   app.delete('/_emulator/requests', controlRoute, async (request, reply) => {
     journal.remove(filterOf(request));
     return reply.code(204).send();
   });
-  app.get('/_emulator/requests/count', controlRoute, async (request, reply) => sendJson(reply, 200, { count: journal.count(filterOf(request)) }));
+  app.get('/_emulator/requests/count', controlRoute, async (request, reply) => sendControlJson(reply, 200, { count: journal.count(filterOf(request)) }));
   methodNotAllowed(app, '/_emulator/requests', ['GET', 'DELETE']);
   methodNotAllowed(app, '/_emulator/requests/count', ['GET']);
 }

@@ -1,10 +1,18 @@
-// How the journal's filters and the faults name request paths, and which paths are the controls' own.
+// Where the controls live and how they answer, and how the journal's filters and the faults name request paths.
+import type { FastifyReply } from 'fastify';
 
 /** Every control lives under this prefix; the journal does not record it and no fault matches it. */
 export const CONTROL_PREFIX = '/_emulator';
 
+/** The OpenAPI tag of every control. */
+export const EMULATOR_TAG = 'emulator';
+
 /** Route options of every control: never throttled, so a suite's own checks do not use up the limit its app is tested against. */
 export const controlRoute = { config: { rateLimit: false } } as const;
+
+/** The controls' answers are plain JSON (they are not Graph's: no @odata annotations, no OData-Version). */
+export const sendControlJson = (reply: FastifyReply, status: number, body: unknown) =>
+  reply.code(status).type('application/json; charset=utf-8').send(JSON.stringify(body));
 
 /** The path of a request URL, without its query string. */
 export const pathOf = (url: string): string => url.split('?', 1)[0] ?? '';

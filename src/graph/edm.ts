@@ -119,6 +119,7 @@ function readProperties(
     if (!def) {
       throw graphErrors.bodyRead(
         `The property '${key}' does not exist on type '${typeQualifiedName}'. Make sure to only use property names that are defined by the type or mark the type as open type.`,
+        path + key,
       );
     }
     if (skipReadOnly && !def.settable) continue;
@@ -133,6 +134,7 @@ function readValue(def: PropertyDef, value: unknown, path: string): unknown {
     const full = `${typeName(def.type)}[Nullable=False]`;
     throw graphErrors.bodyRead(
       `A null value was found for the property named '${path}', which has the expected type '${full}'. The expected type '${full}' does not allow null values.`,
+      path,
     );
   }
   return readNonNull(def.type, value, path);
@@ -154,7 +156,7 @@ function readNonNull(t: EdmType, value: unknown, path: string, item?: number): u
       return value;
     case 'dateTimeOffset': {
       if (typeof value !== 'string') throw wrongType(value, path, t);
-      if (Number.isNaN(Date.parse(value))) throw graphErrors.bodyRead(`Cannot convert the literal '${value}' to the expected type 'Edm.DateTimeOffset' for property '${path}'.`);
+      if (Number.isNaN(Date.parse(value))) throw graphErrors.bodyRead(`Cannot convert the literal '${value}' to the expected type 'Edm.DateTimeOffset' for property '${path}'.`, path);
       return value;
     }
     case 'enum':
@@ -163,6 +165,7 @@ function readNonNull(t: EdmType, value: unknown, path: string, item?: number): u
       if (!isPlainObject(value)) {
         throw graphErrors.bodyRead(
           `An unexpected '${jsonNodeKind(value)}' node was found for property named '${path}' when reading from the JSON reader. A 'StartObject' node was expected.`,
+          path,
         );
       }
       const read = readProperties(t.name, t.properties, value, path + '/', false);
@@ -177,16 +180,18 @@ function readNonNull(t: EdmType, value: unknown, path: string, item?: number): u
       if (!Array.isArray(value)) {
         throw graphErrors.bodyRead(
           `An unexpected '${jsonNodeKind(value)}' node was found for property named '${path}' when reading from the JSON reader. A 'StartArray' node was expected.`,
+          path,
         );
       }
       if (value.length > t.maxItems) {
-        throw graphErrors.invalidRequest(`The property '${path}' has ${value.length} items; at most ${t.maxItems} are allowed.`);
+        throw graphErrors.invalidRequest(`The property '${path}' has ${value.length} items; at most ${t.maxItems} are allowed.`, path);
       }
       return value.map((v: unknown, i) => {
         if (v !== null) return readNonNull(t.element, v, path, i);
         if (t.elementNullable) return null;
         throw graphErrors.bodyRead(
           `A null value was found in the collection of the property named '${path}', but the expected collection item type '${typeName(t.element)}' does not allow null values.`,
+          path,
         );
       });
     }
@@ -198,20 +203,22 @@ function wrongType(value: unknown, path: string, t: EdmType): Error {
   if (kind !== 'PrimitiveValue') {
     return graphErrors.bodyRead(
       `An unexpected '${kind}' node was found for property named '${path}' when reading from the JSON reader. A 'PrimitiveValue' node was expected.`,
+      path,
     );
   }
   return graphErrors.bodyRead(
     `Cannot convert the literal '${String(value)}' to the expected type '${typeName(t)}' for property '${path}'.`,
+    path,
   );
 }
 
 function readString(value: string, maxLength: number, path: string, item?: number): string {
   const subject = item === undefined ? `The property '${path}'` : `The item at index ${item} of the property '${path}'`;
   const unstorable = unstorableText(value);
-  if (unstorable) throw graphErrors.invalidRequest(`${subject} contains ${UNSTORABLE_IN_REQUEST[unstorable]}, which is not allowed.`);
+  if (unstorable) throw graphErrors.invalidRequest(`${subject} contains ${UNSTORABLE_IN_REQUEST[unstorable]}, which is not allowed.`, path);
   // Length in UTF-16 code units, as .NET (and so Graph) counts a string's length.
   if (value.length > maxLength) {
-    throw graphErrors.invalidRequest(`${subject} is ${value.length} characters long; at most ${maxLength} are allowed.`);
+    throw graphErrors.invalidRequest(`${subject} is ${value.length} characters long; at most ${maxLength} are allowed.`, path);
   }
   return value;
 }
@@ -219,6 +226,7 @@ function readString(value: string, maxLength: number, path: string, item?: numbe
 function notAMember(t: { name: string; members: readonly string[] }, literal: string, path: string): Error {
   return graphErrors.bodyRead(
     `The string '${literal}' is not a valid enumeration type constant for property '${path}' of type '${t.name}'. Valid values (case-sensitive): ${t.members.join(', ')}.`,
+    path,
   );
 }
 
@@ -239,7 +247,7 @@ function readFlags(t: Extract<EdmType, { kind: 'enum' }>, value: unknown, path: 
   else if (Array.isArray(value)) parts = value;
   else throw wrongType(value, path, t);
   if (parts.length === 0) {
-    throw graphErrors.bodyRead(`The property '${path}' must name at least one member of '${t.name}'.`);
+    throw graphErrors.bodyRead(`The property '${path}' must name at least one member of '${t.name}'.`, path);
   }
   const chosen = new Set<string>();
   for (const part of parts) chosen.add(readEnumMember(t, part, path));

@@ -8,6 +8,12 @@ export class GraphError extends Error {
     message: string,
     /** Extra response headers (WWW-Authenticate, Allow, Retry-After...). */
     readonly headers: Readonly<Record<string, string>> = {},
+    /**
+     * The property of the request body the error is about, as a path with '/' between levels (source/type), as
+     * OData's error `target` names it. Not written on the wire (Graph's answers here carry none): it lets a caller
+     * that reads many bodies at once (the /_emulator seed) say which one and where.
+     */
+    readonly target?: string,
   ) {
     super(message);
     this.name = 'GraphError';
@@ -58,8 +64,10 @@ export const graphErrors = {
       'BadRequest',
       'Unable to read JSON request payload. Please ensure Content-Type header is set and payload is of valid JSON format.',
     ),
-  bodyRead: (message: string) => new GraphError(400, 'RequestBodyRead', message),
-  invalidRequest: (message: string) => new GraphError(400, 'invalidRequest', message),
+  bodyRead: (message: string, target?: string) => new GraphError(400, 'RequestBodyRead', message, {}, target),
+  invalidRequest: (message: string, target?: string) => new GraphError(400, 'invalidRequest', message, {}, target),
+  /** `err` about a value inside a larger body: its message after the value's place there (tenants[0].users[1].phones[2].type). */
+  within: (place: string, err: GraphError) => new GraphError(err.status, err.code, `${place}: ${err.message}`, err.headers),
   badQuery: (message: string) => new GraphError(400, 'BadRequest', message),
   badPrecondition: (header: string) =>
     new GraphError(400, 'BadRequest', `The ${header} header is not valid: it must be '*' or a comma-separated list of entity tags such as W/"1" or "1".`),

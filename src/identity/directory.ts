@@ -33,6 +33,14 @@ export class Directory {
     this.seen.add(key);
   }
 
+  /**
+   * Forgets which users this process has written, so that each is written again on their next request: after the
+   * store was cleared (/_emulator/reset), a user the cache still knew would otherwise never be recorded again.
+   */
+  forget(): void {
+    this.seen.clear();
+  }
+
   /** The user named by id or userPrincipalName in the tenant, or undefined. */
   find(tenantId: string, idOrUpn: string): Promise<DirectoryUser | undefined> {
     return isGuid(idOrUpn) ? this.users.findById(tenantId, idOrUpn.toLowerCase()) : this.users.findByUpn(tenantId, idOrUpn);

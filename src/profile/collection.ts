@@ -23,7 +23,8 @@ export interface ProfileCollection<T extends ItemFacet = ItemFacet> {
   readonly table: FacetTable<T>;
   /**
    * The collection's own values of a new item, from those a create body sent (already checked against the entity
-   * type): the defaults filled in, and a Graph error thrown for what the collection's rules refuse.
+   * type): the defaults filled in, and a Graph error thrown for what the collection's rules refuse (with the
+   * property as its target, so that a seed can name the place: tenants[0].users[1].phones[2].number).
    */
   create(sent: Partial<OwnValues<T>>): OwnValues<T>;
   /** Checks the collection's own values an update sends, by the same rules as on create (throws a Graph error). */

@@ -5,6 +5,7 @@ import type { ItemFacet } from '../model/itemFacet.ts';
 import type { StoreDialect } from './dialect.ts';
 import type { FacetTable } from './facetTable.ts';
 import { kyselyFacetStore } from './kyselyFacetStore.ts';
+import { kyselyFixtures } from './kyselyFixtures.ts';
 import { kyselyUserStore } from './kyselyUserStore.ts';
 import type { Database } from './schema.ts';
 import { sharedSecrets } from './secrets.ts';
@@ -24,6 +25,7 @@ export interface BackedStoreParts {
 
 export function kyselyBackedStore({ db, dialect, location, tables, onGroupCommit }: BackedStoreParts): Store {
   const isUnavailable = (err: unknown) => dialect.isUnavailable(err);
+  const isUniqueViolation = (err: unknown) => dialect.isUniqueViolation(err);
   const facetStores = new Map<string, { table: FacetTable<any>; store: FacetStore<any> }>();
   for (const table of tables) {
     facetStores.set(table.name, { table, store: kyselyFacetStore(db, table, { groupCommit: dialect.groupCommit, isUnavailable, onGroupCommit }) });
@@ -32,13 +34,14 @@ export function kyselyBackedStore({ db, dialect, location, tables, onGroupCommit
     kind: dialect.kind,
     location,
     isUnavailable,
-    users: kyselyUserStore(db, (err) => dialect.isUniqueViolation(err)),
+    users: kyselyUserStore(db, isUniqueViolation),
     facets<T extends ItemFacet>(table: FacetTable<T>): FacetStore<T> {
       const known = facetStores.get(table.name);
       if (known?.table !== table) throw new Error(`the store was not opened with the table '${table.name}'`);
       return known.store as FacetStore<T>;
     },
     transfer: kyselyTransfer(db, dialect, tables),
+    fixtures: kyselyFixtures(db, tables, isUniqueViolation),
     sharedSecret: sharedSecrets(db),
     async ping() {
       await sql`select 1`.execute(db);

@@ -65,6 +65,7 @@ function reportingFailures(store: Store, onFailure: NonNullable<OpenEvents['onFa
       return facetStores.get(table)!;
     },
     transfer: part('transfer', store.transfer),
+    fixtures: part('fixtures', store.fixtures),
     ...(store.rateLimits ? { rateLimits: part('rateLimits', store.rateLimits) } : {}),
     sharedSecret: reporting('sharedSecret', store.sharedSecret.bind(store)),
     ping: reporting('ping', store.ping.bind(store)),

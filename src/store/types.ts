@@ -97,6 +97,36 @@ export interface TransferStore {
   upsert(records: readonly TransferRecord[]): Promise<void>;
 }
 
+/** One new item of a profile collection, to be written by FixtureStore.seed. */
+export interface FixtureItem {
+  readonly table: FacetTable<any>;
+  readonly owner: ProfileOwner;
+  readonly item: ItemFacet;
+}
+
+/** What a seed writes: users (created or brought up to date) and new items. */
+export interface Fixture {
+  readonly users: readonly DirectoryUser[];
+  readonly items: readonly FixtureItem[];
+}
+
+/**
+ * Whole-store writes for a test suite's set-up and tear-down (the development controls, /_emulator/reset and seed).
+ * The store's own state (its secrets, its migrations, throttling counters) is never touched.
+ */
+export interface FixtureStore {
+  /**
+   * Deletes every user and every item of every profile collection's table the store was opened with, in one
+   * transaction. Answers how many rows each table lost, by table name (users, phones, ...).
+   */
+  clear(): Promise<Record<string, number>>;
+  /**
+   * Writes the users (as UserStore.upsert does) and inserts the items, in one transaction: all or nothing. Every
+   * item's table must be one the store was opened with.
+   */
+  seed(fixture: Fixture): Promise<void>;
+}
+
 /** A line of an import that cannot be taken, or an export or import that stopped: the message says where and why. */
 export class TransferError extends UsageError {}
 
@@ -116,6 +146,7 @@ export interface Store {
    */
   facets<T extends ItemFacet>(table: FacetTable<T>): FacetStore<T>;
   readonly transfer: TransferStore;
+  readonly fixtures: FixtureStore;
   /**
    * Counts throttled hits for every instance on this database (PostgreSQL); undefined where one instance owns
    * the store (SQLite) and counts in memory.

@@ -7,6 +7,7 @@ import { rootCertificates } from 'node:tls';
 import { join } from 'node:path';
 import { Agent, setGlobalDispatcher } from 'undici';
 import { loadConfig } from '../../src/config.ts';
+import type { Emulator } from '../../src/emulator/index.ts';
 import { startService, type RunningService, type ServiceParts } from '../../src/serve.ts';
 import { tokenCommand } from '../../src/tokenCommand.ts';
 import { createTestDatabase, TEST_STORE, type TestDatabase } from './postgres.ts';
@@ -29,6 +30,8 @@ export interface TestService {
   readonly storeArgs: string[];
   /** The same as environment variables (DATA_DIR, DATABASE_URL), for `npm run` commands. */
   readonly storeEnv: { DATA_DIR: string; DATABASE_URL: string };
+  /** The service's test-suite controls in this process (development identity mode only), as RunningService has them. */
+  readonly emulator: Emulator | undefined;
   /** A token as `npm run -s token -- <args>` prints it for this service's DATA_DIR. */
   token(args: string[]): Promise<string>;
   /** Sends a request; `body` objects are sent as JSON with Content-Type application/json. */
@@ -95,6 +98,9 @@ export async function startTestService(
     },
     get metricsUrl() {
       return running.metricsUrl;
+    },
+    get emulator() {
+      return running.emulator;
     },
     dataDir,
     get ca() {

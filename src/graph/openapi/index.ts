@@ -16,37 +16,42 @@ export type { OpenApiCollection } from './collections.ts';
 export { renderDocsHtml } from './docsPage.ts';
 
 /**
- * Paths served beside the Graph API (the emulator's controls, in development mode), described by whoever serves
- * them: added to the document as given, under tags of their own. Nothing here knows what they are.
+ * Paths a part of the service that graph/ knows nothing of describes itself (the /_emulator controls): added after
+ * the generated ones, under tags of their own. Its operations may refer to the document's components (the error
+ * response, an entity type's schema) and bring schemas of their own.
  */
-export interface OpenApiSection {
-  readonly tags: readonly { name: string; description: string }[];
+export interface OpenApiExtension {
+  readonly tags: readonly { readonly name: string; readonly description: string }[];
   readonly paths: Readonly<Record<string, Schema>>;
-  /** Component schemas the paths name with #/components/schemas/... */
   readonly schemas?: Readonly<Record<string, Schema>>;
 }
 
 export interface OpenApiOptions {
   version?: string;
-  sections?: readonly OpenApiSection[];
+  extensions?: readonly OpenApiExtension[];
 }
 
 /**
  * Builds the OpenAPI document for `model` and the profile `collections` it serves (their paths are generated,
- * under /beta/me and /beta/users/{user-id}), and the `sections` served beside them. Throws when a collection does
- * not fit the model.
+ * under /beta/me and /beta/users/{user-id}). Throws when a collection does not fit the model.
  */
 export function buildOpenApi(model: EdmModel, collections: readonly OpenApiCollection[], options: OpenApiOptions = {}): Schema {
   const named = nameCollections(model, collections);
-  const sections = options.sections ?? [];
-  const paths = Object.assign(buildPaths(named), ...sections.map((s) => s.paths));
+  const extensions = options.extensions ?? [];
+  const paths = buildPaths(named);
+  for (const extension of extensions) {
+    for (const [path, item] of Object.entries(extension.paths)) {
+      if (Object.hasOwn(paths, path)) throw new Error(`the OpenAPI path ${path} is described twice`);
+      paths[path] = item;
+    }
+  }
   const parameters = parameterComponents(named);
   const schemas = {
     ...modelSchemas(model),
     ...Object.fromEntries(named.map((c) => [c.responseSchema, collectionResponseSchema(c.entity.name)])),
     ...errorSchemas(),
     ...batchSchemas(`/me/profile/${named[0]!.segment}`),
-    ...Object.assign({}, ...sections.map((s) => s.schemas ?? {})),
+    ...Object.assign({}, ...extensions.map((e) => e.schemas ?? {})),
   };
   // Only the schemas the paths reach: an entity type no served path answers with (microsoft.graph.user,
   // since /users/{id} itself is not served) would be an unused component.
@@ -66,7 +71,7 @@ export function buildOpenApi(model: EdmModel, collections: readonly OpenApiColle
       { name: 'users.profile', description: 'Any user\'s profile in the caller\'s tenant' },
       { name: 'batch', description: 'JSON batching' },
       { name: 'service', description: 'Service documents and health' },
-      ...sectionTags(sections),
+      ...extensions.flatMap((e) => e.tags),
     ],
     paths,
     components: {
@@ -82,13 +87,6 @@ export function buildOpenApi(model: EdmModel, collections: readonly OpenApiColle
       securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'An access token (Entra ID, or the development issuer).' } },
     },
   };
-}
-
-/** The sections' tags; sections may share one: listed once, as the first describes it. */
-function sectionTags(sections: readonly OpenApiSection[]): { name: string; description: string }[] {
-  const tags = new Map<string, { name: string; description: string }>();
-  for (const tag of sections.flatMap((s) => s.tags)) if (!tags.has(tag.name)) tags.set(tag.name, tag);
-  return [...tags.values()];
 }
 
 /** Serves GET /beta/openapi.json and GET /beta/docs (and HEAD), anonymously, both built once (see buildOpenApi). */

@@ -6,7 +6,7 @@ import { itemPhoneType, PHONE_TYPES, type ItemPhone } from './schema.ts';
 
 function checkNumber(number: unknown): void {
   if (typeof number === 'string' && number.trim() === '') {
-    throw graphErrors.invalidRequest("The property 'number' cannot be empty.");
+    throw graphErrors.invalidRequest("The property 'number' cannot be empty.", 'number');
   }
 }
 
@@ -25,7 +25,7 @@ export const phones: ProfileCollection<ItemPhone> = {
     migrations: {},
   },
   create(sent) {
-    if (sent.number === undefined) throw graphErrors.invalidRequest("The property 'number' is required when creating an itemPhone.");
+    if (sent.number === undefined) throw graphErrors.invalidRequest("The property 'number' is required when creating an itemPhone.", 'number');
     checkNumber(sent.number);
     return { displayName: sent.displayName ?? null, type: sent.type ?? null, number: sent.number };
   },
