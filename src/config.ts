@@ -72,6 +72,10 @@ const SETTING_TABLE = {
     help: 'true keeps every user and phone in memory only: nothing is written to disk and everything is gone at exit (for tests and CI). The development token key and certificate are kept in memory too, unless DATA_DIR is given.',
     parse: yes,
   },
+  seed: {
+    help: 'A JSON file of tenants, users and their phones, as POST /_emulator/seed takes it, created at start-up (all or nothing; the service does not start if any value is bad). Development identity only. Each start adds them again: meant for IN_MEMORY.',
+    parse: optional((text) => resolve(text!), { emptyIsUnset: true }),
+  },
   publicUrl: {
     help: 'Base URL clients use to reach the service (e.g. https://graph.example.com), for Location and @odata.context. Default: taken from each request.',
     parse: optional((text, name) => {
@@ -313,6 +317,9 @@ function configFrom(flags: Readonly<Record<string, unknown>>, env: NodeJS.Proces
   }
   if (config.inMemory && config.databaseUrl !== undefined) {
     throw new ConfigError('IN_MEMORY keeps the data in this process: it cannot be used with DATABASE_URL (PostgreSQL). Leave one out.');
+  }
+  if (config.seed !== undefined && config.identity !== 'development') {
+    throw new ConfigError('SEED creates development users: it needs IDENTITY=development (Entra ID users are not seeded here).');
   }
   if ((config.tlsCert === undefined) !== (config.tlsKey === undefined)) throw new ConfigError('TLS_CERT and TLS_KEY go together: give both files, or neither (a development certificate).');
   config.tls ||= config.tlsCert !== undefined;

@@ -1,9 +1,9 @@
 // Runs the service: opens the store, loads the token key, listens, and shuts down cleanly
 // (health turns 503, drain, stop accepting, answer every request already received, close the store).
+import { readFile } from 'node:fs/promises';
 import pino from 'pino';
 import { SkipTokens } from './graph/odata/skipToken.ts';
 import { buildApp } from './app.ts';
-import type { Config } from './config.ts';
 import type { Emulator } from './emulator/index.ts';
 import { trackConnections } from './drain.ts';
 import { identityFromConfig } from './identity/fromConfig.ts';
@@ -12,6 +12,8 @@ import type { ProfileCollection } from './profile/collection.ts';
 import { PROFILE_COLLECTIONS } from './profile/collections.ts';
 import { openStore } from './store/open.ts';
 import { tlsFromConfig } from './tls.ts';
+import { ConfigError, type Config } from './config.ts';
+import { GraphError } from './graph/errors.ts';
 
 export interface RunningService {
   readonly url: string;
@@ -54,6 +56,14 @@ export async function startService(config: Config, { collections = PROFILE_COLLE
   });
   // The $skiptoken key lives in the database: a nextLink made by one instance works on every other, and after a restart.
   const app = buildApp({ config, collections, store, verifier, devKey, logger, skipTokens: new SkipTokens(await store.sharedSecret('skiptoken')), tls, metrics });
+  if (config.seed !== undefined) {
+    try {
+      await seedFromFile(config.seed, app.emulator!); // the emulator exists: SEED needs development identity (config.ts)
+    } catch (err) {
+      await store.close();
+      throw err;
+    }
+  }
   const connections = trackConnections(app.http.server, tls !== undefined);
   try {
     await app.http.listen({ host: config.host, port: config.port });
@@ -110,4 +120,20 @@ export async function startService(config: Config, { collections = PROFILE_COLLE
       return stopping;
     },
   };
+}
+
+/** SEED: the file's tenants, users and phones, created before the service listens; what is wrong stops the start-up. */
+async function seedFromFile(path: string, emulator: Emulator): Promise<void> {
+  let data: unknown;
+  try {
+    data = JSON.parse(await readFile(path, 'utf8'));
+  } catch (err) {
+    throw new ConfigError(`SEED: cannot read ${path} as JSON (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}).`);
+  }
+  try {
+    await emulator.seed(data);
+  } catch (err) {
+    if (err instanceof GraphError) throw new ConfigError(`SEED: ${path}: ${err.message}`);
+    throw err;
+  }
 }
