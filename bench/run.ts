@@ -369,6 +369,9 @@ timeouts or unexpected statuses and is not a valid measurement.
 
 On 2 cores the ceiling is bound by the load generator, not by the bare server (which idled about a third of the time
 under load in a CPU profile): it is the most one autocannon process drives here, and the ratios are relative to that.
+
+The start-up part (bench/startup.ts) has a table of its own: wall times to the first /health 200 (or to exit), the
+median and the slowest of its rounds, beside \`node -e 0\` measured in the same rounds, and the targets they are held to.
 `;
 
 async function main(): Promise<number> {
