@@ -1,89 +1,41 @@
-// Load benchmark of the service (never part of `npm test`): `npm run bench`, or `BENCH_SECONDS=5 npm run bench`.
+// Benchmark of the service (never part of `npm test`): `npm run bench`, or `BENCH_SECONDS=5 npm run bench`. Two parts;
+// `npm run bench -- --only load` (or `--only startup`, or BENCH_ONLY=...) runs one of them.
 //
-// For each scenario it starts the process under test on its own (a bare node:http ceiling, or the service with a
+// Load: for each scenario it starts the process under test on its own (a bare node:http ceiling, or the service with a
 // fresh data dir), mints a token with the project's own `token` command, seeds what the scenario reads, checks one
 // request by hand, then drives load with autocannon from this process: 50 connections, loopback only. Every child is
 // killed at the end of its scenario, on error, on Ctrl+C, and by a watchdog if the whole run overstays its budget.
 // Results are printed and appended to bench/RESULTS.md; a scenario with errors, timeouts or an unexpected status is
 // flagged there and makes the run exit 1.
 //
+// Start-up (bench/startup.ts): time to /health 200 of the built command, time of the token command, in-process start,
+// beside `node -e 0`; a failed measurement is flagged the same way.
+//
 // Environment: BENCH_SECONDS (measured seconds per scenario, default 10), BENCH_WARMUP_SECONDS (load before measuring,
-// default 2, not counted), BENCH_RESULTS (file to append to, default bench/RESULTS.md; "-" writes nothing).
+// default 2, not counted), BENCH_STARTUP_SAMPLES (measured rounds of the start-up part, default 10, after one warm-up
+// round), BENCH_ONLY (load or startup), BENCH_RESULTS (file to append to, default bench/RESULTS.md; "-" writes nothing).
 import autocannon, { type Result } from 'autocannon';
-import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { rmSync } from 'node:fs';
-import { appendFile, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { execFile, execFileSync } from 'node:child_process';
+import { appendFile, readFile, stat } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import os from 'node:os';
 import { join, relative } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { hasExited, makeTempDir, removeTempDir, ROOT, startChild, stopAll, stopChild, type Child } from './children.ts';
+import { runStartup, STARTUP_HEADER, startupTableRows, type StartupRow } from './startup.ts';
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const PARTS = ['load', 'startup'] as const;
+type Part = (typeof PARTS)[number];
+const ONLY = onlyPart();
 const HOST = '127.0.0.1';
 const CONNECTIONS = 50;
 const SECONDS = numberFromEnv('BENCH_SECONDS', 10, 1);
 const WARMUP_SECONDS = numberFromEnv('BENCH_WARMUP_SECONDS', 2, 0);
+const STARTUP_SAMPLES = numberFromEnv('BENCH_STARTUP_SAMPLES', 10, 1);
 const RESULTS_FILE = process.env.BENCH_RESULTS === '-' ? undefined : (process.env.BENCH_RESULTS ?? join(ROOT, 'bench', 'RESULTS.md'));
 const USER = 'bench@contoso.com';
 const SEED_PHONE = JSON.stringify({ displayName: 'Car Phone', number: '+7 499 342 22 13' });
 const STARTUP_TIMEOUT_MS = 30_000;
-const STOP_GRACE_MS = 5_000;
-
-// ---------------------------------------------------------------------------------------------------------------
-// Child processes: every one is tracked until it has exited, and killed on any way out of this process.
-
-interface Child {
-  readonly name: string;
-  readonly proc: ChildProcess;
-  readonly exited: Promise<void>;
-  /** The last few KB of its stdout and stderr, shown when something goes wrong. */
-  output(): string;
-}
-
-const children = new Set<Child>();
-const tempDirs = new Set<string>();
-
-function startChild(name: string, args: string[]): Child {
-  const env = { ...process.env };
-  // The service's settings come from the flags below only, never from the caller's environment.
-  for (const k of ['HOST', 'PORT', 'DATA_DIR', 'PUBLIC_URL', 'LOG_LEVEL', 'SQLITE_SYNCHRONOUS', 'DATABASE_URL']) delete env[k];
-  const proc = spawn(process.execPath, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let tail = '';
-  const keep = (chunk: Buffer) => {
-    tail = (tail + chunk.toString()).slice(-8192);
-  };
-  proc.stdout!.on('data', keep);
-  proc.stderr!.on('data', keep);
-  const exited = new Promise<void>((resolve) => {
-    proc.once('exit', () => resolve());
-    proc.once('error', (err) => {
-      keep(Buffer.from(`spawn error: ${err.message}\n`));
-      resolve();
-    });
-  });
-  const child: Child = { name, proc, exited, output: () => tail };
-  children.add(child);
-  void exited.then(() => children.delete(child));
-  return child;
-}
-
-const hasExited = (c: Child) => c.proc.exitCode !== null || c.proc.signalCode !== null;
-
-async function stopChild(c: Child): Promise<void> {
-  if (hasExited(c)) return;
-  c.proc.kill('SIGTERM');
-  const timer = setTimeout(() => c.proc.kill('SIGKILL'), STOP_GRACE_MS);
-  await c.exited;
-  clearTimeout(timer);
-}
-
-const stopAll = () => Promise.all([...children].map(stopChild));
-
-// Last resort: whatever way this process ends, no child outlives it and no data dir stays behind.
-process.on('exit', () => {
-  for (const c of children) if (!hasExited(c)) c.proc.kill('SIGKILL');
-  for (const d of tempDirs) rmSync(d, { recursive: true, force: true });
-});
 
 let currentLoad: { stop(): void } | undefined;
 let interrupted = false;
@@ -98,6 +50,14 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
 
 // ---------------------------------------------------------------------------------------------------------------
 // Helpers
+
+/** --only <part> (or BENCH_ONLY): one part of the benchmark; undefined: both. */
+function onlyPart(): Part | undefined {
+  const { values } = parseArgs({ options: { only: { type: 'string' } }, strict: true });
+  const only = values.only ?? (process.env.BENCH_ONLY || undefined);
+  if (only !== undefined && !PARTS.includes(only as Part)) throw new Error(`--only must be ${PARTS.join(' or ')}, got '${only}'.`);
+  return only as Part | undefined;
+}
 
 function numberFromEnv(name: string, fallback: number, min: number): number {
   const raw = process.env[name];
@@ -289,8 +249,7 @@ interface Row {
 }
 
 async function runScenario(s: Scenario, index: number): Promise<Row> {
-  const dataDir = await mkdtemp(join(os.tmpdir(), 'gpp-bench-'));
-  tempDirs.add(dataDir);
+  const dataDir = await makeTempDir();
   let target: Target | undefined;
   try {
     process.stderr.write(`[${index + 1}/${SCENARIOS.length}] ${s.name}: starting\n`);
@@ -330,8 +289,7 @@ async function runScenario(s: Scenario, index: number): Promise<Row> {
   } finally {
     if (target) await stopChild(target.child);
     await stopAll();
-    await rm(dataDir, { recursive: true, force: true });
-    tempDirs.delete(dataDir);
+    await removeTempDir(dataDir);
   }
 }
 
@@ -353,16 +311,17 @@ function tableRows(rows: Row[]): string[][] {
 }
 const HEADER = ['scenario', 'req/s (mean)', 'latency p50 / p99 ms', 'errors / non-2xx', 'ratio to ceiling', 'check'];
 
-function textTable(rows: string[][]): string {
-  const all = [HEADER, ...rows];
-  const widths = HEADER.map((_, i) => Math.max(...all.map((r) => r[i]!.length)));
+/** The first and last columns (names, checks) are text, left-aligned; the others are figures. */
+function textTable(header: string[], rows: string[][]): string {
+  const all = [header, ...rows];
+  const widths = header.map((_, i) => Math.max(...all.map((r) => r[i]!.length)));
   const line = (r: string[]) => r.map((c, i) => (i === 0 || i === r.length - 1 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ').trimEnd();
-  return [line(HEADER), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
+  return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
 }
 
-function markdownTable(rows: string[][]): string {
+function markdownTable(header: string[], rows: string[][]): string {
   const line = (r: string[]) => `| ${r.join(' | ')} |`;
-  return [line(HEADER), `|${HEADER.map((_, i) => (i === 0 || i === HEADER.length - 1 ? '---' : '---:')).join('|')}|`, ...rows.map(line)].join('\n');
+  return [line(header), `|${header.map((_, i) => (i === 0 || i === header.length - 1 ? '---' : '---:')).join('|')}|`, ...rows.map(line)].join('\n');
 }
 
 function machine(): string {
@@ -373,7 +332,8 @@ function machine(): string {
     // availableParallelism it is
   }
   const cpu = os.cpus()[0]?.model.trim() ?? 'unknown CPU';
-  return `nproc ${nproc} (${cpu}), ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB, Node ${process.version}, ${os.platform()} ${os.arch()} ${os.release()}`;
+  const load = os.loadavg().map((l) => l.toFixed(2)).join(' ');
+  return `nproc ${nproc} (${cpu}), ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB, Node ${process.version}, ${os.platform()} ${os.arch()} ${os.release()}; load average at start ${load}`;
 }
 
 function revision(): string {
@@ -409,40 +369,66 @@ timeouts or unexpected statuses and is not a valid measurement.
 
 On 2 cores the ceiling is bound by the load generator, not by the bare server (which idled about a third of the time
 under load in a CPU profile): it is the most one autocannon process drives here, and the ratios are relative to that.
+
+The start-up part (bench/startup.ts) has a table of its own: wall times to the first /health 200 (or to exit), the
+median and the slowest of its rounds, beside \`node -e 0\` measured in the same rounds, and the targets they are held to.
 `;
 
 async function main(): Promise<number> {
   const started = new Date();
-  const budgetMs = SCENARIOS.length * (SECONDS + WARMUP_SECONDS + 90) * 1000;
+  const parts = ONLY ? [ONLY] : [...PARTS];
+  const budgetMs =
+    (parts.includes('load') ? SCENARIOS.length * (SECONDS + WARMUP_SECONDS + 90) * 1000 : 0) +
+    (parts.includes('startup') ? (STARTUP_SAMPLES + 1) * 8 * 30_000 + 120_000 : 0);
   const watchdog = setTimeout(() => {
     process.stderr.write(`watchdog: the run took longer than ${budgetMs / 1000} s; stopping\n`);
     currentLoad?.stop();
     void stopAll().finally(() => process.exit(1));
   }, budgetMs);
   watchdog.unref();
+  const machineNote = machine(); // before the run: its load average is the one the run started in
 
   const rows: Row[] = [];
-  for (const [i, s] of SCENARIOS.entries()) rows.push(await runScenario(s, i));
+  if (parts.includes('load')) for (const [i, s] of SCENARIOS.entries()) rows.push(await runScenario(s, i));
+  let startupRows: StartupRow[] = [];
+  if (parts.includes('startup')) {
+    process.stderr.write(`start-up: ${STARTUP_SAMPLES} rounds after a warm-up round\n`);
+    startupRows = await runStartup({ samples: STARTUP_SAMPLES, log: (line) => process.stderr.write(`${line}\n`), interrupted: () => interrupted });
+  }
   clearTimeout(watchdog);
 
-  const table = tableRows(rows);
-  const flagged = rows.filter((r) => r.problems.length);
+  const loadTable = tableRows(rows);
+  const startupTable = startupRows.length ? startupTableRows(startupRows) : [];
+  const flagged = [...rows.filter((r) => r.problems.length).map((r) => r.name), ...startupRows.filter((r) => r.problems.length).map((r) => r.name)];
+  const envPrefix = [parts.includes('load') && `BENCH_SECONDS=${SECONDS}`, parts.includes('startup') && `BENCH_STARTUP_SAMPLES=${STARTUP_SAMPLES}`].filter(Boolean).join(' ');
   const command =
-    process.env.npm_lifecycle_event === 'bench' ? `BENCH_SECONDS=${SECONDS} npm run bench` : `BENCH_SECONDS=${SECONDS} node --import tsx bench/run.ts`;
+    process.env.npm_lifecycle_event === 'bench'
+      ? `${envPrefix} npm run bench${ONLY ? ` -- --only ${ONLY}` : ''}`
+      : `${envPrefix} node --import tsx bench/run.ts${ONLY ? ` --only ${ONLY}` : ''}`;
+  const how = [
+    parts.includes('load') && `load: warm-up ${WARMUP_SECONDS} s, then ${SECONDS} s measured per scenario; autocannon ${await autocannonVersion()}, ${CONNECTIONS} connections`,
+    parts.includes('startup') &&
+      `start-up: one warm-up round, then ${STARTUP_SAMPLES} rounds of every measurement in turn; wall time from spawning node (or calling start) to the first /health 200 (or the exit of \`node -e 0\` and of \`token\`); dist/ built by scripts/build.mjs`,
+  ].filter(Boolean);
   const details = [
     `- date: ${started.toISOString()}`,
-    `- machine: ${machine()}`,
-    `- command: \`${command}\` (warm-up ${WARMUP_SECONDS} s, then ${SECONDS} s measured per scenario; autocannon ${await autocannonVersion()}, ${CONNECTIONS} connections)`,
-    `- service: commit ${revision()}; response bodies: ${[...new Map(rows.map((r) => [r.short, `${r.short} ${r.bytes} B`])).values()].join(', ')}`,
+    `- machine: ${machineNote}`,
+    `- command: \`${command}\` (${how.join('. ')})`,
+    `- service: commit ${revision()}${rows.length ? `; response bodies: ${[...new Map(rows.map((r) => [r.short, `${r.short} ${r.bytes} B`])).values()].join(', ')}` : ''}`,
   ];
+  const tables = [
+    rows.length ? { text: textTable(HEADER, loadTable), markdown: markdownTable(HEADER, loadTable) } : undefined,
+    startupTable.length ? { text: textTable(STARTUP_HEADER, startupTable), markdown: markdownTable(STARTUP_HEADER, startupTable) } : undefined,
+  ].filter((t) => t !== undefined);
 
-  process.stdout.write(`\n${textTable(table)}\n\n${details.join('\n')}\n`);
-  if (flagged.length) process.stdout.write(`\nFLAGGED (not valid measurements): ${flagged.map((r) => r.name).join('; ')}\n`);
+  process.stdout.write(`\n${tables.map((t) => t.text).join('\n\n')}\n\n${details.join('\n')}\n`);
+  if (flagged.length) process.stdout.write(`\nFLAGGED (not valid measurements): ${flagged.join('; ')}\n`);
 
   if (RESULTS_FILE) {
     const exists = await stat(RESULTS_FILE).then(() => true, () => false);
-    const heading = `## Run of ${started.toISOString().slice(0, 16).replace('T', ' ')} UTC${flagged.length ? ' (FLAGGED: not all scenarios succeeded)' : ''}`;
-    await appendFile(RESULTS_FILE, `${exists ? '' : RESULTS_INTRO}\n${heading}\n\n${details.join('\n')}\n\n${markdownTable(table)}\n`);
+    const which = ONLY === 'startup' ? ' (start-up only)' : ONLY === 'load' ? ' (load only)' : '';
+    const heading = `## Run of ${started.toISOString().slice(0, 16).replace('T', ' ')} UTC${which}${flagged.length ? ' (FLAGGED: not all measurements succeeded)' : ''}`;
+    await appendFile(RESULTS_FILE, `${exists ? '' : RESULTS_INTRO}\n${heading}\n\n${details.join('\n')}\n\n${tables.map((t) => t.markdown).join('\n\n')}\n`);
     process.stdout.write(`\nappended to ${relative(process.cwd(), RESULTS_FILE) || RESULTS_FILE}\n`);
   }
   return flagged.length ? 1 : 0;
