@@ -4,7 +4,6 @@
 import { X509Certificate, createPrivateKey, randomUUID } from 'node:crypto';
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { generate } from 'selfsigned';
 import { writeFileAtomic } from './atomicFile.ts';
 import { ConfigError, type Config } from './config.ts';
 
@@ -81,7 +80,9 @@ export async function newDevCertificate(now = new Date()): Promise<TlsMaterial> 
   return { cert: `${pems.cert.trim()}\n`, key: `${pems.private.trim()}\n` };
 }
 
-function generateDevCertificate(now: Date) {
+/** selfsigned is loaded only to make a certificate: loading it costs about 0.1 s of every start-up otherwise. */
+async function generateDevCertificate(now: Date) {
+  const { generate } = await import('selfsigned');
   // A subject of its own (OU: a random id): a client trusting two of these certificates (two DATA_DIRs, or an
   // old one next to its replacement) finds a CA by subject name, and would try only one of two alike names.
   const subject = [
