@@ -21,8 +21,8 @@ const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
 /** Bundled into dist: ESM-only libraries of many small modules. */
 const BUNDLED = ['kysely', 'jose', 'uuid'];
 /** The package's entry points: the command, and the test helper (also as CommonJS, for Jest without ESM support). */
-const ENTRIES = { main: 'src/main.ts' };
-const COMMONJS_ENTRIES = {};
+const ENTRIES = { main: 'src/main.ts', testing: 'src/emulator/testing.ts' };
+const COMMONJS_ENTRIES = { testing: 'src/emulator/testing.ts' };
 
 const forPack = process.argv.includes('--pack');
 const withTypes = forPack || process.argv.includes('--types');
@@ -51,7 +51,8 @@ if (!upToDate()) {
   const common = { bundle: true, platform: 'node', target: 'node20', sourcemap: true, external, logLevel: 'warning', legalComments: 'linked' };
   await build({ ...common, entryPoints: ENTRIES, outdir: dist, format: 'esm', splitting: true, chunkNames: 'chunks/[name]-[hash]' });
   for (const [name, entry] of Object.entries(COMMONJS_ENTRIES)) {
-    await build({ ...common, entryPoints: [entry], outfile: join(dist, `${name}.cjs`), format: 'cjs' });
+    // import() of a package becomes require(): Jest runs CommonJS in a VM where import() fails without a Node flag.
+    await build({ ...common, entryPoints: [entry], outfile: join(dist, `${name}.cjs`), format: 'cjs', supported: { 'dynamic-import': false } });
   }
   if (withTypes) {
     const tsc = spawnSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', join(root, 'tsconfig.build.json')], { stdio: 'inherit' });
