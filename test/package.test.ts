@@ -126,4 +126,50 @@ describe('the packed package', () => {
     }
     assert.equal(await exited, 0, stderr);
   });
+
+  test('the test helper imports from the consumer as ESM and as CommonJS, and is typed', async () => {
+    const script = (load: string) => `${load}
+(async () => {
+  const graph = await startGraphPhones({ inMemory: true });
+  const token = await graph.token('adele@contoso.com');
+  const res = await fetch(graph.graphUrl + '/me/profile/phones', {
+    method: 'POST',
+    headers: { authorization: 'Bearer ' + token, 'content-type': 'application/json' },
+    body: JSON.stringify({ number: '+1 425 555 0100' }),
+  });
+  const journal = graph.requests({ method: 'POST' }).map((e) => e.status);
+  await graph.close();
+  console.log(JSON.stringify({ status: res.status, journal }));
+})();
+`;
+    writeFileSync(join(consumer, 'esm.mjs'), script("import { startGraphPhones } from 'graph-profile-phones/testing';"));
+    writeFileSync(join(consumer, 'cjs.cjs'), script("const { startGraphPhones } = require('graph-profile-phones/testing');"));
+    for (const file of ['esm.mjs', 'cjs.cjs']) {
+      const { stdout } = await run(process.execPath, [file], { cwd: consumer, env: cleanEnv() });
+      assert.deepEqual(JSON.parse(stdout), { status: 201, journal: [201] }, file);
+    }
+    assert.deepEqual(readdirSync(consumer).sort(), ['cjs.cjs', 'esm.mjs', 'node_modules', 'package-lock.json', 'package.json'], 'in memory: nothing written');
+
+    // The declaration files: a consumer's TypeScript (strict, NodeNext) checks its use of the helper against them.
+    writeFileSync(
+      join(consumer, 'typed.ts'),
+      `import { startGraphPhones, type GraphPhones, type JournalEntry } from 'graph-profile-phones/testing';
+const graph: GraphPhones = await startGraphPhones({ inMemory: true, tls: true });
+const token: string = await graph.token({ user: 'adele@contoso.com', scopes: ['User.ReadWrite'] });
+const entries: JournalEntry[] = graph.requests({ status: '2xx' });
+// @ts-expect-error a token is asked for with a userPrincipalName or options, not a number
+await graph.token(42);
+// @ts-expect-error a fault needs match and respond
+graph.fault({ times: 1 });
+console.log(token.length, entries.length, graph.ca?.length);
+await graph.close();
+`,
+    );
+    await run(
+      process.execPath,
+      [join(root, 'node_modules/typescript/bin/tsc'), '--noEmit', '--strict', '--target', 'es2022', '--module', 'nodenext', '--moduleResolution', 'nodenext', '--types', 'node', '--typeRoots', join(root, 'node_modules/@types'), 'typed.ts'],
+      { cwd: consumer, env: cleanEnv() },
+    ).catch((err: { stdout: string }) => assert.fail(`the consumer does not type-check:\n${err.stdout}`));
+  });
 });
+
