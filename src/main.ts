@@ -8,12 +8,14 @@ import { TOKEN_HELP } from './tokenHelp.ts';
 
 const HELP = `graph-profile-phones: the Microsoft Graph beta profile phones API (itemPhone), self-hosted.
 
-Usage:
-  npm start [-- <settings>]              serve /beta on HOST:PORT (default http://127.0.0.1:8080; https with --tls true)
-  npm run -s token -- --user <upn> ...   print a development access token (npm run -s token -- --help)
-  npm run migrate [-- <settings>]        apply database migrations and exit
-  npm run -s export [-- <settings>]      write every stored row to stdout as JSON lines
-  npm run -s import -- <file> [<settings>]  upsert the rows of an export (running it twice changes nothing)
+Usage (the installed package's command; from a clone, \`npm start -- <settings>\`, \`npm run -s token -- ...\`, ...):
+  graph-profile-phones [serve] [<settings>]      serve /beta on HOST:PORT (default http://127.0.0.1:8080; https with --tls)
+  graph-profile-phones token --user <upn> ...    print a development access token (token --help)
+  graph-profile-phones migrate [<settings>]      apply database migrations and exit
+  graph-profile-phones export [<settings>]       write every stored row to stdout as JSON lines
+  graph-profile-phones import <file> [<settings>]  upsert the rows of an export (running it twice changes nothing)
+
+A true/false setting's flag may stand alone: --tls is --tls true, --in-memory is --in-memory true.
 
 Settings (flag, environment variable; a flag wins):
 ${settingsHelp()}

@@ -1,7 +1,7 @@
 // The token command's --help, apart from the command so that printing it loads nothing else.
-export const TOKEN_HELP = `Usage:
-  npm run -s token -- --user <userPrincipalName> [--scopes "User.ReadWrite ..."] [--tenant <name>] [--admin] [--client <app name>] [--name "<display name>"]
-  npm run -s token -- --app-only --client <app name> [--roles "User.Read.All ..."] [--tenant <name>]
+export const TOKEN_HELP = `Usage (from a clone: npm run -s token -- <flags>):
+  graph-profile-phones token --user <userPrincipalName> [--scopes "User.ReadWrite ..."] [--tenant <name>] [--admin] [--client <app name>] [--name "<display name>"]
+  graph-profile-phones token --app-only --client <app name> [--roles "User.Read.All ..."] [--tenant <name>]
 
 Prints one access token signed by the development issuer of DATA_DIR (created on first use).
   --user        the signed-in user's userPrincipalName; the user is added to the directory on first use
