@@ -41,23 +41,28 @@ function newestInput() {
 }
 
 /** The stamp holds the newest input time the last build saw: a file saved during or after that build is newer. */
-const upToDate = () =>
-  existsSync(stamp) && Number(readFileSync(stamp, 'utf8')) >= newestInput() && (!withTypes || existsSync(join(dist, 'types')));
+const jsUpToDate = existsSync(stamp) && Number(readFileSync(stamp, 'utf8')) >= newestInput();
+const typesMissing = withTypes && (!jsUpToDate || !existsSync(join(dist, 'types')));
 
-if (!upToDate()) {
-  const { build } = await import('esbuild'); // only when there is something to build: the check alone stays fast
+if (!jsUpToDate || typesMissing) {
   const started = newestInput();
-  rmSync(dist, { recursive: true, force: true });
-  const external = Object.keys(pkg.dependencies ?? {}).filter((d) => !BUNDLED.includes(d));
-  const common = { bundle: true, platform: 'node', target: 'node20', sourcemap: true, external, logLevel: 'warning', legalComments: 'linked' };
-  // Bundled CommonJS code (fastify and its kind) calls require() for Node's own modules: ES modules have none.
-  const esmRequire = "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);";
-  await build({ ...common, entryPoints: ENTRIES, outdir: dist, format: 'esm', splitting: true, chunkNames: 'chunks/[name]-[hash]', banner: { js: esmRequire } });
-  for (const [name, entry] of Object.entries(COMMONJS_ENTRIES)) {
-    // import() of a package becomes require(): Jest runs CommonJS in a VM where import() fails without a Node flag.
-    await build({ ...common, entryPoints: [entry], outfile: join(dist, `${name}.cjs`), format: 'cjs', supported: { 'dynamic-import': false } });
+  // Only the declaration files missing (dist/ built without --types, as test/run.mjs builds it): they are added beside
+  // the JavaScript, which stays in place for whatever runs it meanwhile (`npm pack` in test/package.test.ts runs this
+  // while the suite's other files run dist/).
+  if (!jsUpToDate) {
+    const { build } = await import('esbuild'); // only when there is something to build: the check alone stays fast
+    rmSync(dist, { recursive: true, force: true });
+    const external = Object.keys(pkg.dependencies ?? {}).filter((d) => !BUNDLED.includes(d));
+    const common = { bundle: true, platform: 'node', target: 'node20', sourcemap: true, external, logLevel: 'warning', legalComments: 'linked' };
+    // Bundled CommonJS code (fastify and its kind) calls require() for Node's own modules: ES modules have none.
+    const esmRequire = "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);";
+    await build({ ...common, entryPoints: ENTRIES, outdir: dist, format: 'esm', splitting: true, chunkNames: 'chunks/[name]-[hash]', banner: { js: esmRequire } });
+    for (const [name, entry] of Object.entries(COMMONJS_ENTRIES)) {
+      // import() of a package becomes require(): Jest runs CommonJS in a VM where import() fails without a Node flag.
+      await build({ ...common, entryPoints: [entry], outfile: join(dist, `${name}.cjs`), format: 'cjs', supported: { 'dynamic-import': false } });
+    }
   }
-  if (withTypes) {
+  if (typesMissing) {
     const tsc = spawnSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', join(root, 'tsconfig.build.json')], { stdio: 'inherit' });
     if (tsc.status !== 0) process.exit(tsc.status ?? 1);
   }
