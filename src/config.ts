@@ -252,20 +252,22 @@ export const SETTINGS: readonly Setting[] = Object.entries(SETTING_TABLE as Reco
 const SETTING_OPTIONS = Object.fromEntries(SETTINGS.map((s) => [s.flag, { type: 'string' as const }]));
 
 /** The flags of the true/false settings. */
-const BOOLEAN_FLAGS = new Set(SETTINGS.filter((s) => s.parse === yes).map((s) => `--${s.flag}`));
+const BOOLEAN_FLAGS = SETTINGS.filter((s) => s.parse === yes).map((s) => `--${s.flag}`);
 
 /**
- * A true/false setting's flag may stand alone (`--tls`) or take its value (`--tls true`, `--tls false`,
- * `--tls=false`): alone, it means true. parseArgs has no such option kind (a boolean option takes no value, and
- * `--tls false` would leave `false` as a positional), so the missing value is written in before parsing.
+ * A true/false flag (a setting's or a command's own) may stand alone (`--tls`) or take its value (`--tls true`,
+ * `--tls false`, `--tls=false`): alone, it means true. parseArgs has no such option kind (a boolean option takes no
+ * value, and `--tls false` would leave `false` as a positional), so each is parsed as a string and a missing value is
+ * written in first: the flag is alone when it is last or followed by another flag.
  */
-function withFlagValues(args: readonly string[]): string[] {
+function withFlagValues(args: readonly string[], booleanFlags: ReadonlySet<string>): string[] {
   const out: string[] = [];
   for (let i = 0; i < args.length; i++) {
     const arg = args[i]!;
     out.push(arg);
     if (arg === '--') return [...out, ...args.slice(i + 1)];
-    if (BOOLEAN_FLAGS.has(arg) && args[i + 1] !== 'true' && args[i + 1] !== 'false') out.push('true');
+    const next = args[i + 1];
+    if (booleanFlags.has(arg) && (next === undefined || next.startsWith('-'))) out.push('true');
   }
   return out;
 }
@@ -285,13 +287,26 @@ export function parseCommandLine<const O extends CommandOptions = {}>(
   command: { readonly options?: O; readonly allowPositionals?: boolean } = {},
   env: NodeJS.ProcessEnv = process.env,
 ): { config: Config; values: CommandValues<O>; positionals: string[] } {
+  const own = Object.entries(command.options ?? {});
+  const ownBooleans = own.filter(([, o]) => o.type === 'boolean').map(([name]) => name);
   const { values, positionals } = parseArgs({
-    args: withFlagValues(args),
+    args: withFlagValues(args, new Set([...BOOLEAN_FLAGS, ...ownBooleans.map((name) => `--${name}`)])),
     strict: true,
     allowPositionals: command.allowPositionals ?? false,
-    options: { ...command.options, ...SETTING_OPTIONS },
+    options: {
+      ...Object.fromEntries(own.map(([name, o]) => [name, o.type === 'boolean' ? { type: 'string' as const, default: o.default === undefined ? undefined : String(o.default) } : o])),
+      ...SETTING_OPTIONS,
+    },
   });
-  return { config: configFrom(values, env), values: values as CommandValues<O>, positionals };
+  // The command's own flags' values (the settings' go into the Config), true/false ones as booleans.
+  const read: Record<string, unknown> = Object.fromEntries(own.map(([name]) => [name, values[name]]).filter(([, v]) => v !== undefined));
+  for (const name of ownBooleans) {
+    const text = read[name];
+    if (text === undefined) continue;
+    if (text !== 'true' && text !== 'false') throw new UsageError(`--${name} must be true or false, got '${String(text)}'.`);
+    read[name] = text === 'true';
+  }
+  return { config: configFrom(values, env), values: read as CommandValues<O>, positionals };
 }
 
 /** Settings from `args` (flags) over `env`, checked. Unknown flags are an error. */

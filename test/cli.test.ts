@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { promisify } from 'node:util';
 import { Agent, fetch } from 'undici';
-import { loadConfig } from '../src/config.ts';
+import { loadConfig, parseCommandLine } from '../src/config.ts';
 import { killLeftovers, startServiceProcess, type ServiceProcess } from './support/process.ts';
 
 const root = new URL('..', import.meta.url).pathname;
@@ -40,9 +40,18 @@ describe('true/false settings as flags', () => {
     assert.equal(loadConfig([], { IN_MEMORY: 'true' }).inMemory, true);
   });
 
-  test('a word other than true or false after a bare flag is not taken as its value', () => {
-    assert.throws(() => loadConfig(['--tls', 'yes'], {}), /Unexpected argument 'yes'/);
+  test('a value other than true or false is refused, saying so', () => {
+    assert.throws(() => loadConfig(['--tls', 'yes'], {}), /TLS must be true or false, got 'yes'/);
     assert.throws(() => loadConfig(['--tls=yes'], {}), /TLS must be true or false, got 'yes'/);
+  });
+
+  test("a command's own true/false flags work the same way (token --admin, --app-only)", () => {
+    const options = { admin: { type: 'boolean', default: false }, 'app-only': { type: 'boolean' } } as const;
+    assert.deepEqual(parseCommandLine(['--admin'], { options }, {}).values, { admin: true });
+    assert.deepEqual(parseCommandLine(['--admin', 'false', '--app-only', 'true'], { options }, {}).values, { admin: false, 'app-only': true });
+    assert.deepEqual(parseCommandLine(['--admin=true', '--tls'], { options }, {}).values, { admin: true });
+    assert.deepEqual(parseCommandLine([], { options }, {}).values, { admin: false });
+    assert.throws(() => parseCommandLine(['--admin', 'maybe'], { options }, {}), /--admin must be true or false, got 'maybe'/);
   });
 
   test('--in-memory cannot be used with PostgreSQL', () => {

@@ -2,8 +2,7 @@
 // inside the test runner's own process on a free port (in memory by default), and the /_emulator controls as methods
 // that call the emulator directly, without HTTP. Works from node:test, Vitest and Jest (a CommonJS build ships too).
 import { readFile } from 'node:fs/promises';
-import { loadConfig } from '../config.ts';
-import { startService } from '../serve.ts';
+import { inMemoryDevKey } from '../identity/devIssuer.ts';
 import type { Emulator, Fault, JournalEntry, JournalFilter, SeedData, SeedResult } from './index.ts';
 import type { FaultSpec } from './faults.ts';
 
@@ -93,6 +92,10 @@ export interface GraphPhones {
 /** Starts the service in this process. Its errors (a bad setting, a bad seed) are thrown with a message saying why. */
 export async function startGraphPhones(options: GraphPhonesOptions = {}): Promise<GraphPhones> {
   const inMemory = options.inMemory ?? options.dataDir === undefined;
+  // The service's modules are loaded on the first start, not at import, while the in-memory token key is made on the
+  // thread pool: making an RSA key and loading the HTTP server take about as long as each other.
+  if (inMemory && options.dataDir === undefined) void inMemoryDevKey().catch(() => undefined);
+  const [{ loadConfig }, { startService }] = await Promise.all([import('../config.ts'), import('../serve.ts')]);
   const config = loadConfig(
     [
       '--port', String(options.port ?? 0),
