@@ -2,7 +2,7 @@
 // true/false settings work as bare flags, and --in-memory writes nothing to disk.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readdirSync } from 'node:fs';
+import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
@@ -126,6 +126,45 @@ describe('--in-memory', () => {
       },
     );
     assert.deepEqual(readdirSync(folder), []);
+  });
+});
+
+describe('--seed', () => {
+  const seed = (phones: unknown[]) => JSON.stringify({ tenants: [{ name: 'contoso', users: [{ userPrincipalName: 'adele@contoso.com', displayName: 'Adele Vance', phones }] }] });
+
+  test('creates the file\'s users and phones before the service listens', async () => {
+    const folder = emptyFolder();
+    writeFileSync(join(folder, 'seed.json'), seed([{ number: '+1 425 555 0100', type: 'mobile' }]));
+    const p = await startServiceProcess(['--in-memory', '--seed', 'seed.json'], cleanEnv(), { built: true, cwd: folder });
+    try {
+      const res = await fetch(`${p.url}/beta/me/profile/phones`, { headers: { authorization: `Bearer ${await mintThroughControlApi(p.url)}` } });
+      const { value } = (await res.json()) as { value: { number: string; createdBy: { user: { displayName: string } } }[] };
+      assert.deepEqual(value.map((v) => [v.number, v.createdBy.user.displayName]), [['+1 425 555 0100', 'Adele Vance']]);
+    } finally {
+      await stop(p);
+    }
+  });
+
+  test('a bad seed stops the start-up with exit 2, naming the place; so does a missing file or entra mode', async () => {
+    const folder = emptyFolder();
+    writeFileSync(join(folder, 'bad.json'), seed([{ number: '+1 425 555 0100' }, { number: '+1 425 555 0101', type: 'cell' }]));
+    writeFileSync(join(folder, 'broken.json'), '{"tenants": [');
+    const cases: [string[], RegExp][] = [
+      [['--seed', 'bad.json'], /SEED: .*bad\.json: tenants\[0\]\.users\[0\]\.phones\[1\]\.type: /],
+      [['--seed', 'broken.json'], /SEED: cannot read .*broken\.json as JSON/],
+      [['--seed', 'missing.json'], /SEED: cannot read .*missing\.json as JSON \(ENOENT\)/],
+      [['--seed', 'bad.json', '--identity', 'entra', '--entra-tenants', '*'], /SEED creates development users: it needs IDENTITY=development/],
+    ];
+    for (const [args, message] of cases) {
+      await assert.rejects(
+        run(process.execPath, [join(root, 'dist/main.js'), '--in-memory', '--port', '0', ...args], { cwd: folder, env: cleanEnv() }),
+        (err: { code: number; stderr: string }) => {
+          assert.equal(err.code, 2, err.stderr);
+          assert.match(err.stderr, message);
+          return true;
+        },
+      );
+    }
   });
 });
 
