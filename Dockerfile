@@ -14,8 +14,8 @@ RUN npm ci --no-audit --no-fund
 COPY . .
 # prepack builds dist/ (the JavaScript and the declaration files): the tarball is what `npm publish` would upload.
 RUN npm pack --pack-destination /tmp/pack
-# Installed as a user installs it: in an empty folder, production dependencies only. npm resolves them from the
-# package's version ranges, as `npm install graph-profile-phones` would (a package carries no lockfile).
+# Installed as a user installs it: in an empty folder, production dependencies only, at the versions of the
+# npm-shrinkwrap.json the package carries (the project's lockfile).
 WORKDIR /app
 RUN echo '{"private": true}' > package.json \
  && npm install --omit=dev --no-audit --no-fund /tmp/pack/graph-profile-phones-*.tgz \
