@@ -65,6 +65,17 @@ export interface JournalFilter {
   status?: number | string;
 }
 
+/**
+ * A message as the hooks record it: its body is worked out (copied, decoded, parsed) when the journal is read, not on
+ * the request's way, where it would cost every request a copy and a parse.
+ */
+export interface RecordedMessage {
+  message(): JournalMessage;
+}
+
+/** An entry as kept: its messages recorded, not yet worked out. */
+export type JournalRecord = Omit<JournalEntry, 'request' | 'response'> & { request: RecordedMessage; response: RecordedMessage };
+
 export interface JournalOptions {
   /** How many entries are kept; the oldest go first. */
   capacity?: number;
@@ -80,7 +91,7 @@ const FILTER_NAMES = ['method', 'path', 'status'] as const;
 export class RequestJournal {
   readonly capacity: number;
   readonly maxBodyBytes: number;
-  private entries: JournalEntry[] = [];
+  private entries: JournalRecord[] = [];
   private lastId = 0;
 
   constructor({ capacity = JOURNAL_CAPACITY, maxBodyBytes = JOURNAL_MAX_BODY_BYTES }: JournalOptions = {}) {
@@ -93,7 +104,7 @@ export class RequestJournal {
     return ++this.lastId;
   }
 
-  add(entry: JournalEntry): void {
+  add(entry: JournalRecord): void {
     this.entries.push(entry);
     if (this.entries.length > this.capacity) this.entries.splice(0, this.entries.length - this.capacity);
   }
@@ -102,7 +113,9 @@ export class RequestJournal {
   list(filter: JournalFilter = {}): JournalEntry[] {
     const selected = this.entries.filter(entryFilter(filter));
     // Added as they finish; listed as they arrived (a $batch before its inner requests, a slow request in its place).
-    return selected.sort((a, b) => a.id - b.id).map((e) => structuredClone(e));
+    return selected
+      .sort((a, b) => a.id - b.id)
+      .map((e) => structuredClone({ ...e, request: e.request.message(), response: e.response.message() }));
   }
 
   count(filter: JournalFilter = {}): number {
@@ -135,8 +148,10 @@ export function filterFromQuery(query: Record<string, unknown>): JournalFilter {
   return filter;
 }
 
-function entryFilter({ method, path, status }: JournalFilter): (e: JournalEntry) => boolean {
-  const conditions: ((e: JournalEntry) => boolean)[] = [];
+type Filtered = Pick<JournalEntry, 'method' | 'path' | 'status'>;
+
+function entryFilter({ method, path, status }: JournalFilter): (e: Filtered) => boolean {
+  const conditions: ((e: Filtered) => boolean)[] = [];
   if (method !== undefined) {
     if (typeof method !== 'string' || !/^[A-Za-z]+$/.test(method)) throw graphErrors.invalidRequest(`The filter 'method' must be an HTTP method such as GET; got ${JSON.stringify(method)}.`);
     const upper = method.toUpperCase();

@@ -10,11 +10,11 @@ import type { Principal, TokenVerifier } from '../identity/principal.ts';
 import type { FaultListener } from './faultHooks.ts';
 import type { Fault } from './faults.ts';
 import { isControlPath } from './paths.ts';
-import type { JournalCaller, JournalMessage, RequestJournal } from './journal.ts';
+import type { JournalCaller, JournalMessage, RecordedMessage, RequestJournal } from './journal.ts';
 
 const notJournaled = (url: string): boolean => isControlPath(url) || /^\/(?:health|metrics)(?:[/?]|$)/i.test(url);
 
-/** The first bytes of a body, and how many there were. */
+/** The first bytes of a request body as the parser reads it, and how many there were. */
 class BodyCapture {
   private readonly chunks: Buffer[] = [];
   private kept = 0;
@@ -32,11 +32,34 @@ class BodyCapture {
     this.kept += part.length;
   }
 
-  message(headers: JournalMessage['headers'], contentType: unknown): JournalMessage {
-    const message: JournalMessage = { headers, bodyBytes: this.total, bodyTruncated: this.total > this.kept };
-    if (this.read && this.total > 0) message.body = bodyValue(Buffer.concat(this.chunks), !message.bodyTruncated, contentType);
-    return message;
+  recorded(headers: JournalMessage['headers'], contentType: unknown): RecordedMessage {
+    return {
+      message: () => {
+        const message: JournalMessage = { headers, bodyBytes: this.total, bodyTruncated: this.total > this.kept };
+        if (this.read && this.total > 0) message.body = bodyValue(Buffer.concat(this.chunks), !message.bodyTruncated, contentType);
+        return message;
+      },
+    };
   }
+}
+
+/**
+ * A response as it was handed to the connection: the payload itself is kept (a string is never changed; a Buffer is
+ * copied), and its size, headers and body are worked out when the journal is read.
+ */
+function recordedResponse(headers: JournalMessage['headers'], payload: unknown, limit: number): RecordedMessage {
+  const body = typeof payload === 'string' ? payload : Buffer.isBuffer(payload) ? Buffer.from(payload) : undefined;
+  return {
+    message: () => {
+      if (body === undefined) return { headers, bodyBytes: 0, bodyTruncated: false };
+      const bytes = typeof body === 'string' ? Buffer.from(body) : body;
+      // Node adds Content-Length after the hooks; the journal shows what the client got.
+      const shown = headers['content-length'] === undefined ? { ...headers, 'content-length': String(bytes.length) } : headers;
+      const message: JournalMessage = { headers: shown, bodyBytes: bytes.length, bodyTruncated: bytes.length > limit };
+      if (bytes.length > 0) message.body = bodyValue(bytes.subarray(0, limit), !message.bodyTruncated, headers['content-type']);
+      return message;
+    },
+  };
 }
 
 /** A JSON body as its value (when all of it is here), anything else as text. */
@@ -121,8 +144,6 @@ export function installJournal(app: FastifyInstance, journal: RequestJournal, { 
   async function finish(request: FastifyRequest, p: Pending, answer: { status: number; headers: JournalMessage['headers']; payload: unknown } | null): Promise<void> {
     p.done = true;
     const durationMs = Math.round((performance.now() - p.started) * 10) / 10;
-    const response = new BodyCapture(journal.maxBodyBytes);
-    if (typeof answer?.payload === 'string' || Buffer.isBuffer(answer?.payload)) response.add(answer.payload);
     const caller = await callerOf(request);
     const [path = '', ...query] = request.url.split('?');
     journal.add({
@@ -136,8 +157,8 @@ export function installJournal(app: FastifyInstance, journal: RequestJournal, { 
       requestId: request.id,
       clientRequestId: typeof request.headers['client-request-id'] === 'string' ? request.headers['client-request-id'] : null,
       caller,
-      request: p.requestBody.message(p.headers, request.headers['content-type']),
-      response: response.message(answer?.headers ?? {}, answer?.headers['content-type']),
+      request: p.requestBody.recorded(p.headers, request.headers['content-type']),
+      response: recordedResponse(answer?.headers ?? {}, answer?.payload, journal.maxBodyBytes),
       ...(p.fault !== undefined ? { fault: p.fault } : {}),
       ...(p.batch ? { batch: p.batch } : {}),
     });
@@ -182,10 +203,6 @@ export function installJournal(app: FastifyInstance, journal: RequestJournal, { 
     if (!p || p.done) return payload;
     const headers: JournalMessage['headers'] = {};
     for (const [name, value] of Object.entries(reply.getHeaders())) if (value !== undefined) headers[name] = Array.isArray(value) ? value : String(value);
-    // Node adds Content-Length after these hooks; the journal shows what the client gets.
-    if (headers['content-length'] === undefined && (typeof payload === 'string' || Buffer.isBuffer(payload))) {
-      headers['content-length'] = String(Buffer.byteLength(payload));
-    }
     await finish(request, p, { status: reply.statusCode, headers, payload });
     return payload;
   });
