@@ -181,7 +181,7 @@ const SETTING_TABLE = {
   },
   allowDevIdentityOnNetwork: {
     default: 'false',
-    help: 'true lets IDENTITY=development listen on a non-loopback address (anyone who can read DATA_DIR can mint tokens).',
+    help: 'true lets IDENTITY=development listen on a non-loopback address (anyone who can read DATA_DIR, or reach /_emulator/tokens, can mint tokens).',
     parse: yes,
   },
   /** Serve HTTPS instead of HTTP (true when a certificate is given). */
