@@ -52,11 +52,10 @@ export class Faults {
 
   /** Adds the fault `spec` describes; throws a 400 GraphError naming the bad member (nothing is added then). */
   add(spec: unknown): Fault {
-    const parsed = parseFaultSpec(spec);
+    const { spec: parsed, matchesPath } = readFaultSpec(spec);
     const fault: Fault = { id: randomUUID(), ...parsed, remaining: parsed.times ?? null, matched: 0 };
-    const pattern = pathPattern(parsed.match.path) as { matches: (path: string) => boolean };
     const method = parsed.match.method;
-    this.active.push({ fault, matches: (m, path) => (method === undefined || m === method) && pattern.matches(path) });
+    this.active.push({ fault, matches: (m, path) => (method === undefined || m === method) && matchesPath(path) });
     return copy(fault);
   }
 
@@ -125,7 +124,8 @@ function integer(value: unknown, member: string, min: number, max: number): numb
   return value;
 }
 
-export function parseFaultSpec(body: unknown): FaultSpec {
+/** The checked spec, and its path pattern's matcher (made once, here). */
+function readFaultSpec(body: unknown): { spec: FaultSpec; matchesPath: (path: string) => boolean } {
   const spec = object(body, undefined, ['match', 'respond', 'times']);
   const match = object(spec.match, 'match', ['method', 'path']);
   const respond = object(spec.respond, 'respond', ['status', 'retryAfterSeconds', 'delayMs', 'drop']);
@@ -157,5 +157,5 @@ export function parseFaultSpec(body: unknown): FaultSpec {
     throw bad('respond', "must give 'status', 'drop' or 'delayMs'", spec.respond);
   }
   if (spec.times !== undefined) out.times = integer(spec.times, 'times', 1, Number.MAX_SAFE_INTEGER);
-  return out;
+  return { spec: out, matchesPath: pattern.matches };
 }
