@@ -66,7 +66,7 @@ function checkDocument(html: string, o: { scripts: number }): void {
   const scripts = tags(html, 'script');
   assert.equal(scripts.length, o.scripts);
   for (const s of scripts) assert.equal(s.attrs.get('nonce'), NONCE);
-  assert.equal((html.match(/<script/gi) ?? []).length, o.scripts, 'no <script but the page own one');
+  assert.equal((html.match(/<script/gi) ?? []).length, o.scripts, 'no <script but the page script');
   for (const t of tags(html)) {
     for (const a of t.attrs.keys()) {
       assert.ok(!/^on/i.test(a) && a !== 'style', `no inline handler or style attribute: <${t.name} ${a}>`);
