@@ -2,6 +2,7 @@
 import cors from '@fastify/cors';
 import rateLimit from '@fastify/rate-limit';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { createAuthorityCore, registerAuthorityRoutes } from './authority/index.ts';
 import type { Config } from './config.ts';
 import { createEmulator, emulatorOpenApi, registerEmulatorRoutes, type Emulator } from './emulator/index.ts';
 import type { RateLimitCounter } from './store/rateLimits.ts';
@@ -76,7 +77,9 @@ export function buildApp({ config, collections, store, verifier, devKey, logger,
   // One directory: the emulator's reset must clear the cache of the one requests record users with.
   const directory = new Directory(store.users);
   // With the development issuer only: in entra mode no /_emulator route exists, so every such path is a 404.
-  const emulator = devKey ? createEmulator({ store, collections, directory, devKey }) : undefined;
+  // The sign-in service too (Entra's endpoints, authority/): tokens from it are the development issuer's.
+  const authority = devKey ? createAuthorityCore(devKey) : undefined;
+  const emulator = devKey ? createEmulator({ store, collections, directory, devKey, authority }) : undefined;
   // The emulator's request journal and injected faults see every request: their hooks come first (after
   // request-id), before authentication and rate limiting, so that a fault answers even without a token.
   if (emulator) installFaults(http, emulator.faults, installJournal(http, emulator.journal, { verifier }));
@@ -136,6 +139,7 @@ export function buildApp({ config, collections, store, verifier, devKey, logger,
     const model = profileEdmModel(collections);
     registerMetadataRoute(api, model);
     if (emulator) registerEmulatorRoutes(api, emulator);
+    if (authority) registerAuthorityRoutes(api, authority, publicBase);
     // OpenAPI (/beta/openapi.json) and a page for people (/beta/docs), from the same descriptors; anonymous.
     registerOpenApiRoutes(api, model, collections, { extensions: emulator ? [emulatorOpenApi(collections)] : [] });
   });

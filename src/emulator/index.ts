@@ -1,6 +1,7 @@
 // The emulator: what a test suite controls in development identity mode (reset, seed, tokens, the request journal
 // and faults), as one object with plain methods. The /_emulator routes (routes.ts) are thin over it, and an
 // in-process caller (App.emulator, RunningService.emulator; the test helper, testing.ts) uses it without HTTP.
+import type { AuthorityCore } from '../authority/index.ts';
 import { tenantIdFor, userIdFor, type DevKey } from '../identity/devIssuer.ts';
 import { DEV_TOKEN_DEFAULTS, devTokenFor, mintDevToken } from '../identity/devTokens.ts';
 import type { Directory } from '../identity/directory.ts';
@@ -13,7 +14,7 @@ import { devTokenRequestOf, JSON_SETTINGS, readTokenRequest, type EmulatorTokenA
 
 export { emulatorOpenApi } from './openapi.ts';
 export { registerEmulatorRoutes } from './routes.ts';
-export type { SeedData, SeedResult, SeedTenant, SeedUser, SeededUser } from './seed.ts';
+export type { SeedApp, SeedData, SeedResult, SeedTenant, SeedUser, SeededUser } from './seed.ts';
 export type { EmulatorTokenAnswer, EmulatorTokenRequest } from './tokens.ts';
 export type { JournalEntry, JournalFilter } from './journal.ts';
 export type { Fault } from './faults.ts';
@@ -25,7 +26,8 @@ export interface ResetSummary {
 
 export interface Emulator {
   /**
-   * Removes every user and every item of every profile collection, and forgets the seeded `admin` defaults. The
+   * Removes every user and every item of every profile collection, and forgets the seeded `admin` defaults, apps and
+   * passwords, and every sign-in's codes, refresh tokens (revoked), sessions and consents. The
    * development issuer's key stays, so tokens minted before stay valid (their users are recorded again on their
    * next request); so do the $skiptoken secret and the schema.
    */
@@ -51,9 +53,11 @@ export interface EmulatorParts {
   /** The app's directory (the one its requests record users in), whose cache reset must clear. */
   readonly directory: Directory;
   readonly devKey: DevKey;
+  /** The sign-in service, which learns the seed's apps and passwords and forgets its grants on reset. */
+  readonly authority?: AuthorityCore;
 }
 
-export function createEmulator({ store, collections, directory, devKey }: EmulatorParts): Emulator {
+export function createEmulator({ store, collections, directory, devKey, authority }: EmulatorParts): Emulator {
   /** `admin` of seeded users, by userKey: the store has no column for it, and it is only a default for tokens. */
   const seededAdmins = new Map<string, boolean>();
   return {
@@ -63,12 +67,15 @@ export function createEmulator({ store, collections, directory, devKey }: Emulat
       const removed = await store.fixtures.clear();
       directory.forget();
       seededAdmins.clear();
+      authority?.registry.clear();
+      authority?.grants.clear();
       return { removed };
     },
     async seed(data) {
       const plan = planSeed(data, collections);
       await store.fixtures.seed(plan.fixture);
       for (const [key, admin] of plan.admins) seededAdmins.set(key, admin);
+      authority?.registry.register(plan.authority);
       return plan.result;
     },
     async token(body) {

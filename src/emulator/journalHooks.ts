@@ -10,9 +10,10 @@ import type { Principal, TokenVerifier } from '../identity/principal.ts';
 import type { FaultListener } from './faultHooks.ts';
 import type { Fault } from './faults.ts';
 import { isControlPath } from './paths.ts';
+import { isAuthorityPath } from '../authority/index.ts';
 import type { JournalCaller, JournalMessage, RecordedMessage, RequestJournal } from './journal.ts';
 
-const notJournaled = (url: string): boolean => isControlPath(url) || /^\/(?:health|metrics)(?:[/?]|$)/i.test(url);
+const notJournaled = (url: string): boolean => isControlPath(url) || isAuthorityPath(url) || /^\/(?:health|metrics)(?:[/?]|$)/i.test(url);
 
 /** The first bytes of a request body as the parser reads it, and how many there were. */
 class BodyCapture {

@@ -2,7 +2,7 @@
 // signed with it. Anyone who can read DATA_DIR can mint tokens, which is why it is for local use only.
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { webcrypto } from 'node:crypto';
+import { randomBytes, type webcrypto } from 'node:crypto';
 import { SignJWT, calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK, type JWK } from 'jose';
 import { v5 as uuidv5 } from 'uuid';
 import { writeFileAtomic } from '../atomicFile.ts';
@@ -121,6 +121,8 @@ function commonClaims(tenantId: string, lifetimeSeconds: number, app?: { id: str
     nbf: now,
     exp: now + lifetimeSeconds,
     tid: tenantId,
+    // Entra's unique token identifier: two tokens minted in the same second for the same request still differ.
+    uti: randomBytes(16).toString('base64url').slice(0, 22),
     ver: '1.0',
     ...(app ? { appid: app.id, azp: app.id, app_displayname: app.displayName } : {}),
   };
