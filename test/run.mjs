@@ -50,11 +50,17 @@ const chosen = (only.length ? files.filter((f) => only.some((o) => f.includes(o)
 async function trustedCertificate() {
   const dir = mkdtempSync(join(tmpdir(), 'phones-test-tls-'));
   process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
-  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.once(signal, () => process.exit(128 + constants.signals[signal]));
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+    process.once(signal, () => {
+      running?.kill(signal); // the test process would otherwise outlive the folder it uses
+      process.exit(128 + constants.signals[signal]);
+    });
+  }
   const { loadOrCreateDevCertificate } = await tsImport('../src/tls.ts', import.meta.url);
   const { devCertPath } = await loadOrCreateDevCertificate(dir);
   return { NODE_EXTRA_CA_CERTS: devCertPath, TEST_TLS_DIR: dir };
 }
+let running; // the test process of the store being run
 const tlsEnv = await trustedCertificate();
 
 const stores = (process.env.TEST_STORES ?? 'sqlite,postgres').split(',').map((s) => s.trim()).filter(Boolean);
@@ -74,6 +80,7 @@ async function runStore(store, paths) {
     env: { ...process.env, ...tlsEnv, TEST_STORE: store },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
+  running = child;
   const offset = numbered;
   const mine = {};
   for await (const line of createInterface({ input: child.stdout, crlfDelay: Infinity })) {
