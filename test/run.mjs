@@ -7,11 +7,16 @@
 // PostgreSQL run is reported as one skipped test saying why, unless CI is set: then it is a failure.
 // TEST_STORES=sqlite (or postgres) runs one store only. Arguments filter the files by name.
 // A script rather than a shell glob: Node 20 neither expands quoted globs nor finds .ts files itself.
+//
+// The run makes one development TLS certificate (src/tls.ts) and gives every test process NODE_EXTRA_CA_CERTS
+// (trust it) and TEST_TLS_DIR (where the pair is): see trustedCertificate below.
 import { spawn, spawnSync } from 'node:child_process';
-import { readdirSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { constants, tmpdir } from 'node:os';
 import { join, sep } from 'node:path';
 import { createInterface } from 'node:readline';
 import pg from 'pg';
+import { tsImport } from 'tsx/esm/api';
 
 const root = new URL('.', import.meta.url).pathname;
 
@@ -33,6 +38,31 @@ const chosen = (only.length ? files.filter((f) => only.some((o) => f.includes(o)
   path: join(root, f),
   postgresOnly: f.startsWith(`postgres${sep}`),
 }));
+
+/**
+ * The sign-in tests drive the official libraries (@azure/msal-node, @azure/identity), which insist on an https
+ * authority, and @azure/identity sends through node https agents of its own: the one way a test process can make
+ * them trust the service is NODE_EXTRA_CA_CERTS, read once when the process starts, as an app developer does. So
+ * the runner makes one development certificate per run, with the service's own code, before any test process
+ * starts; test/support/signIn.ts gives a copy of the pair (TEST_TLS_DIR) to each service it starts. The folder
+ * goes when the runner exits, however it exits.
+ */
+async function trustedCertificate() {
+  const dir = mkdtempSync(join(tmpdir(), 'phones-test-tls-'));
+  process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+    process.once(signal, () => {
+      running?.kill(signal); // the test process would otherwise outlive the folder it uses
+      process.exit(128 + constants.signals[signal]);
+    });
+  }
+  const { loadOrCreateDevCertificate } = await tsImport('../src/tls.ts', import.meta.url);
+  const { devCertPath } = await loadOrCreateDevCertificate(dir);
+  return { NODE_EXTRA_CA_CERTS: devCertPath, TEST_TLS_DIR: dir };
+}
+let running; // the test process of the store being run
+const tlsEnv = await trustedCertificate();
+
 const stores = (process.env.TEST_STORES ?? 'sqlite,postgres').split(',').map((s) => s.trim()).filter(Boolean);
 const adminUrl = process.env.TEST_PG_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
@@ -47,9 +77,10 @@ const out = (line) => process.stdout.write(`${line}\n`);
 async function runStore(store, paths) {
   out(`# store: ${store} (${paths.length} files)`);
   const child = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=tap', ...paths], {
-    env: { ...process.env, TEST_STORE: store },
+    env: { ...process.env, ...tlsEnv, TEST_STORE: store },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
+  running = child;
   const offset = numbered;
   const mine = {};
   for await (const line of createInterface({ input: child.stdout, crlfDelay: Infinity })) {
