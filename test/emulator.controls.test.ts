@@ -43,8 +43,14 @@ async function phonesOf(upn: string): Promise<Record<string, unknown>[] | undefi
   return res.json.value;
 }
 
-/** Claims that differ between two tokens minted for the same request at different moments. */
-const timeless = ({ iat, nbf, exp, ...claims }: JWTPayload) => claims;
+/**
+ * Claims that differ between two tokens minted for the same request: the times, and the unique token id (uti), which
+ * is there and differs in each.
+ */
+const timeless = ({ iat, nbf, exp, uti, ...claims }: JWTPayload) => {
+  assert.match(String(uti), /^[A-Za-z0-9_-]{22}$/, 'every token has its own uti');
+  return claims;
+};
 
 const withoutContext = ({ '@odata.context': _, ...rest }: Record<string, unknown>) => rest;
 
@@ -168,12 +174,12 @@ describe('seed', () => {
       [{}, 'tenants: is required: an array of tenants.'],
       [{ tenants: { name: 'contoso' } }, 'tenants: must be an array, not an object.'],
       [{ tenants: ['contoso'] }, 'tenants[0]: must be a tenant (a JSON object), not a string.'],
-      [{ tenants: [{ name: 'contoso', region: 'eu' }] }, 'tenants[0].region: is not a property of a tenant, which may have name, users.'],
+      [{ tenants: [{ name: 'contoso', region: 'eu' }] }, 'tenants[0].region: is not a property of a tenant, which may have name, apps, users.'],
       [{ tenants: [{ users: [] }] }, "tenants[0].name: is required: the tenant's name."],
       [{ tenants: [{ name: '' }] }, 'tenants[0].name: must not be empty.'],
       [{ tenants: [{ name: 'contoso' }, { name: 'CONTOSO' }] }, "tenants[1]: The tenant 'CONTOSO' is seeded already at tenants[0]."],
       [{ tenants: [{ name: 'contoso', users: {} }] }, 'tenants[0].users: must be an array, not an object.'],
-      [user({ userPrincipalName: 'x@contoso.com', phone: [] }), 'tenants[0].users[1].phone: is not a property of a user, which may have userPrincipalName, displayName, admin, phones.'],
+      [user({ userPrincipalName: 'x@contoso.com', phone: [] }), 'tenants[0].users[1].phone: is not a property of a user, which may have userPrincipalName, displayName, admin, password, phones.'],
       [user({ displayName: 'No UPN' }), "tenants[0].users[1].userPrincipalName: is required: the user's userPrincipalName."],
       [user({ userPrincipalName: 'x y@contoso.com' }), 'tenants[0].users[1].userPrincipalName: must be a userPrincipalName without spaces, at most 113 characters.'],
       [user({ userPrincipalName: 'OK@contoso.com' }), "tenants[0].users[1]: The user 'OK@contoso.com' is seeded already at tenants[0].users[0]."],

@@ -35,6 +35,7 @@ function schemas(collections: readonly ProfileCollection<any>[]): Record<string,
             additionalProperties: false,
             properties: {
               name: { type: 'string', minLength: 1, maxLength: SEED_LIMITS.tenantName, description: 'The tenant id is made from it, as for tokens.' },
+              apps: { type: 'array', items: ref('emulator.SeedApp'), description: 'App registrations, for signing in (the sign-in endpoints, /{tenant}/oauth2/v2.0/...).' },
               users: { type: 'array', items: ref('emulator.SeedUser') },
             },
           },
@@ -48,8 +49,31 @@ function schemas(collections: readonly ProfileCollection<any>[]): Record<string,
       properties: {
         userPrincipalName,
         displayName: { type: 'string', maxLength: SEED_LIMITS.displayName, description: 'Default: made from the userPrincipalName.' },
-        admin: { type: 'boolean', description: "The default of `admin` for this user's tokens from /_emulator/tokens. Default: false." },
+        admin: { type: 'boolean', description: "The default of `admin` for this user's tokens from /_emulator/tokens, and their role when they sign in. Default: false." },
+        password: { type: 'string', minLength: 1, maxLength: SEED_LIMITS.password, description: 'Their password on the sign-in page and in the password grant. None: no password sign-in.' },
         ...itemsOf('Item bodies as POST takes them, created by the user themselves.'),
+      },
+    },
+    'emulator.SeedApp': {
+      type: 'object',
+      required: ['clientId'],
+      additionalProperties: false,
+      description: 'An app registration (README, "Sign in as your app does").',
+      properties: {
+        clientId: { ...uuid, description: 'The application (client) id.' },
+        displayName: { type: 'string', minLength: 1, maxLength: 256, description: 'Default: the client id.' },
+        secret: { type: 'string', minLength: 1, description: 'A client secret (a confidential client). Default: none.' },
+        redirectUris: { type: 'array', items: { type: 'string', format: 'uri' }, description: 'Web, mobile and desktop redirect URIs (https, or http on localhost and 127.0.0.1, any port).' },
+        spaRedirectUris: { type: 'array', items: { type: 'string', format: 'uri' }, description: 'Single-page application redirect URIs: PKCE required, codes redeemed cross-origin.' },
+        publicClient: { type: 'boolean', description: 'Allow public client flows (password and device code without a secret). Default: false.' },
+        roles: { oneOf: [{ type: 'string' }, { type: 'array', items: { type: 'string' } }], description: 'Application permissions granted (app-only tokens). Default: none.' },
+        scopes: {
+          oneOf: [{ type: 'string' }, { type: 'array', items: { type: 'string' } }],
+          description: 'Delegated permissions the app may ask for; `.default` gives these. Default: any (and `.default` gives User.Read).',
+        },
+        adminConsent: { type: 'boolean', description: "An administrator consented to `scopes` for every user (no consent page). Default: false." },
+        accessTokenLifetimeSeconds: { type: 'integer', minimum: 1, description: 'Default: 3600.' },
+        refreshTokenLifetimeSeconds: { type: 'integer', minimum: 1, description: 'Default: 90 days (24 hours with spaRedirectUris).' },
       },
     },
     'emulator.SeedResponse': {
@@ -60,10 +84,15 @@ function schemas(collections: readonly ProfileCollection<any>[]): Record<string,
           type: 'array',
           items: {
             type: 'object',
-            required: ['name', 'id', 'users'],
+            required: ['name', 'id', 'domain', 'apps', 'users'],
             properties: {
               name: { type: 'string' },
               id: uuid,
+              domain: { type: 'string', description: '<name>.onmicrosoft.com: a sign-in authority may name the tenant by it or by its id.' },
+              apps: {
+                type: 'array',
+                items: { type: 'object', required: ['clientId', 'displayName'], properties: { clientId: uuid, displayName: { type: 'string' } } },
+              },
               users: {
                 type: 'array',
                 items: {
@@ -148,12 +177,12 @@ export function emulatorOpenApi(collections: readonly ProfileCollection<any>[]):
       [`${CONTROL_PREFIX}/reset`]: control(
         'emulator.Reset',
         'Remove every user and item',
-        'Tokens minted before stay valid: their users are recorded again on their next request.',
+        'Tokens minted before stay valid: their users are recorded again on their next request. The seeded apps and passwords are forgotten, and every sign-in grant (codes, refresh tokens, sessions, consents) is revoked.',
         'emulator.ResetResponse',
       ),
       [`${CONTROL_PREFIX}/seed`]: control(
         'emulator.Seed',
-        'Create tenants, users and their items',
+        'Create tenants, their apps, users and their items',
         'All or nothing: every item is checked as POST checks it; one bad value refuses the whole seed. A user that exists gets the display name given and the items are added to theirs.',
         'emulator.SeedResponse',
         'emulator.SeedRequest',
