@@ -20,7 +20,7 @@ const dist = join(root, 'dist');
 const stamp = join(dist, '.built');
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
 /** Bundled into dist: libraries of many small modules, loaded on every start. */
-const BUNDLED = ['kysely', 'jose', 'uuid', 'fastify', '@fastify/cors', '@fastify/rate-limit', 'prom-client'];
+const BUNDLED = ['kysely', 'jose', 'uuid', 'fastify', '@fastify/cors', '@fastify/rate-limit', '@fastify/cookie', 'prom-client'];
 /** The package's entry points: the command, and the test helper (also as CommonJS, for Jest without ESM support). */
 const ENTRIES = { main: 'src/main.ts', testing: 'src/emulator/testing.ts' };
 const COMMONJS_ENTRIES = { testing: 'src/emulator/testing.ts' };

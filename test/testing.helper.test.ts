@@ -2,12 +2,14 @@
 // (the built dist/testing.js, as an installed package resolves it), started in this process, driven over a real
 // socket with fetch, its controls called as methods.
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { Agent, fetch } from 'undici';
+import { ClientSecretCredential } from '@azure/identity';
+import { PublicClientApplication } from '@azure/msal-node';
 import { startGraphPhones, type GraphPhones } from 'graph-profile-phones/testing';
 
 const PHONE = { number: '+1 425 555 0100', type: 'mobile' };
@@ -143,6 +145,45 @@ describe('startGraphPhones', () => {
       const res = await call(graph, 'GET', '/me/profile/phones', await graph.token('adele@contoso.com'), undefined, trusting);
       assert.equal(res.status, 200);
       await assert.rejects(fetch(`${graph.url}/health`, { dispatcher: new Agent() }), 'a client that does not trust ca refuses it');
+    } finally {
+      await graph.close();
+    }
+  });
+
+  test('signing in as an app does, against the helper: the certificate from a dataDir that NODE_EXTRA_CA_CERTS names, the data in memory', async () => {
+    // The README's recipe: the certificate exists before the test process starts (test/run.mjs made this run's, and
+    // set NODE_EXTRA_CA_CERTS), and the helper serves it from its dataDir.
+    const tlsDir = process.env.TEST_TLS_DIR;
+    assert.ok(tlsDir, 'run through node test/run.mjs, which makes the certificate and sets NODE_EXTRA_CA_CERTS');
+    const dataDir = mkdtempSync(join(tmpdir(), 'phones-helper-'));
+    for (const file of ['dev-tls-cert.pem', 'dev-tls-key.pem']) copyFileSync(join(tlsDir, file), join(dataDir, file));
+    const clientId = '7d0b1c4e-6a1f-4f59-9c2b-3e8d5f6a7b8c';
+    const graph = await startGraphPhones({
+      tls: true,
+      inMemory: true,
+      dataDir,
+      seed: {
+        tenants: [
+          {
+            name: 'contoso',
+            apps: [{ clientId, displayName: 'Test App', secret: 'app-secret', publicClient: true, roles: ['User.Read.All'], scopes: ['User.ReadWrite'], adminConsent: true }],
+            users: [{ userPrincipalName: 'adele@contoso.com', password: 'Pa55w.rd' }],
+          },
+        ],
+      },
+    });
+    try {
+      const host = new URL(graph.url).host;
+      const pca = new PublicClientApplication({ auth: { clientId, authority: `${graph.url}/contoso.onmicrosoft.com`, knownAuthorities: [host] } });
+      const user = await pca.acquireTokenByUsernamePassword({ scopes: ['User.ReadWrite'], username: 'adele@contoso.com', password: 'Pa55w.rd' });
+      assert.ok(user);
+      assert.equal((await fetch(`${graph.graphUrl}/me/profile/phones`, { method: 'POST', headers: { authorization: `Bearer ${user.accessToken}`, 'content-type': 'application/json' }, body: JSON.stringify(PHONE) })).status, 201);
+      const credential = new ClientSecretCredential('contoso.onmicrosoft.com', clientId, 'app-secret', { authorityHost: graph.url, disableInstanceDiscovery: true });
+      const app = await credential.getToken('https://graph.microsoft.com/.default');
+      const listed = await fetch(`${graph.graphUrl}/users/adele@contoso.com/profile/phones`, { headers: { authorization: `Bearer ${app.token}` } });
+      assert.equal(listed.status, 200);
+      assert.equal(((await listed.json()) as { value: unknown[] }).value.length, 1);
+      assert.deepEqual(readdirSync(dataDir).sort(), ['dev-issuer-key.json', 'dev-tls-cert.pem', 'dev-tls-key.pem'], 'no database file: the data is in memory');
     } finally {
       await graph.close();
     }
