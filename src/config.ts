@@ -73,7 +73,7 @@ const SETTING_TABLE = {
     parse: yes,
   },
   seed: {
-    help: 'A JSON file of tenants, users and their phones, as POST /_emulator/seed takes it, created at start-up (all or nothing; the service does not start if any value is bad). Development identity only. Each start adds them again: meant for IN_MEMORY.',
+    help: 'A JSON file of tenants, their apps, users and their phones, as POST /_emulator/seed takes it, created at start-up (all or nothing; the service does not start if any value is bad). Development identity only. Each start adds them again: meant for IN_MEMORY.',
     parse: optional((text) => resolve(text!), { emptyIsUnset: true }),
   },
   publicUrl: {
@@ -137,7 +137,7 @@ const SETTING_TABLE = {
   },
   identity: {
     default: 'development',
-    help: 'development: tokens of the built-in development issuer (npm run -s token). entra: Microsoft Entra ID tokens only.',
+    help: 'development: tokens of the built-in development issuer (npm run -s token), which also serves Entra ID\'s sign-in endpoints for the seeded apps and users. entra: Microsoft Entra ID tokens only.',
     parse: either('development', 'entra'),
   },
   /** Tenant ids (lower case) whose tokens are accepted, or ['*'] for any tenant. */
