@@ -421,6 +421,7 @@ describe('single-page apps', () => {
     assert.equal(res.headers.get('access-control-allow-origin'), '*');
     const answer = await jsonOf(res);
     // Its refresh token, too, is redeemed from the page's origin.
+    await assertEntraError(await token({ grant_type: 'refresh_token', client_id: SPA, refresh_token: answer.refresh_token }), 400, 'invalid_request', 9002327);
     const refreshed = await token({ grant_type: 'refresh_token', client_id: SPA, refresh_token: answer.refresh_token }, { origin: 'http://localhost:5173' });
     assert.equal(refreshed.status, 200);
     // The preflight a browser sends before a request with other headers.

@@ -2,7 +2,7 @@
 // sessions of the sign-in page (its cookie), the sign-ins in progress (flows) and the consents users gave.
 // /_emulator/reset forgets all of it, which revokes every refresh token.
 import { randomBytes, randomInt } from 'node:crypto';
-import type { RegisteredApp } from './apps.ts';
+import { APP_DEFAULTS, type RegisteredApp } from './apps.ts';
 import { ExpiringMap } from './expiring.ts';
 import type { OidcScope } from './scopes.ts';
 
@@ -157,7 +157,8 @@ export class Grants {
   /** Whether the user (or an administrator, for the whole tenant) consented to every one of `scopes` for `app`. */
   consented(user: UserRef, app: RegisteredApp, scopes: readonly string[]): boolean {
     const mine = this.consents.get(consentKey(user, app));
-    const byAdmin = app.adminConsent ? new Set((app.scopes ?? []).map((s) => s.toLowerCase())) : undefined;
+    // An administrator consents to the app's configured permissions: its scopes, or User.Read when it lists none.
+    const byAdmin = app.adminConsent ? new Set((app.scopes ?? APP_DEFAULTS.defaultScopes).map((s) => s.toLowerCase())) : undefined;
     return scopes.every((s) => mine?.has(s.toLowerCase()) || byAdmin?.has(s.toLowerCase()));
   }
 

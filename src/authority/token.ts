@@ -110,6 +110,7 @@ export async function tokenRequest(core: AuthorityCore, r: TokenRequest): Promis
         throw entraErrors.refreshTokenExpired();
       }
       if (grant.clientId !== app.clientId) throw entraErrors.refreshTokenOtherClient();
+      if (grant.spa && !r.crossOrigin) throw entraErrors.spaMustBeCrossOrigin();
       if (!grant.spa && r.crossOrigin) throw entraErrors.crossOriginOnlySpa();
       authenticateClient(app, secret, !grant.spa && !app.publicClient);
       const user = registry.userById(grant.user.tenantId, grant.user.userId);
