@@ -455,3 +455,64 @@ function control(el: Element, labelTexts: string[] | undefined): FormInput {
     attributes,
   };
 }
+
+/** The text of a page's first <h1>, white space collapsed ('' when it has none). */
+export function headingOf(page: Page): string {
+  const h1 = page.html ? elements(parse(page.html)).find((e) => e.tagName === 'h1') : undefined;
+  return h1 ? textOf(h1) : '';
+}
+
+/** A page's text as a person reads it (its <body>'s text, white space collapsed). */
+export function pageText(page: Page): string {
+  const body = page.html ? elements(parse(page.html)).find((e) => e.tagName === 'body') : undefined;
+  return body ? textOf(body) : '';
+}
+
+/** What a person saw signing in: the sign-in page, the consent page when one was shown, and where it ended. */
+export interface SignInPages {
+  readonly signIn: Page;
+  readonly consent: Page | undefined;
+  /** A redirect to the app (`location`: the authorization code flow), or a message page (a device code sign-in). */
+  readonly end: Page;
+}
+
+/**
+ * Plays a person on the sign-in page `signIn` (where an authorize URL or a device code led): types `login` and
+ * `password` and presses Sign in, then Accept on the consent page when it comes. Throws on any other page.
+ */
+export async function signInOnPages(browser: Browser, signIn: Page, login: string, password: string): Promise<SignInPages> {
+  const form = onlyForm(signIn, 'Sign in');
+  let page = await browser.submit(form, { login, passwd: password });
+  let consent: Page | undefined;
+  if (headingOf(page) === 'Permissions requested') {
+    consent = page;
+    page = await browser.submit(onlyForm(page, 'Permissions requested'), {}, { button: 'Accept' });
+  }
+  return { signIn, consent, end: page };
+}
+
+/**
+ * A device code sign-in as a person does it in a browser: opens `verificationUri`, enters `userCode` and presses
+ * Next, then signs in (and consents when asked) with signInOnPages.
+ */
+export async function signInOnDevicePage(
+  verificationUri: string,
+  userCode: string,
+  login: string,
+  password: string,
+  browser = new Browser(),
+): Promise<SignInPages> {
+  const codePage = await browser.get(verificationUri);
+  const signIn = await browser.submit(onlyForm(codePage, 'Enter code'), { otc: userCode });
+  return signInOnPages(browser, signIn, login, password);
+}
+
+/** The one form of a page whose heading must be `heading` (else throws, showing what the page was). */
+function onlyForm(page: Page, heading: string): Form {
+  const seen = headingOf(page);
+  if (seen !== heading || page.forms.length !== 1) {
+    const where = `${page.status} '${seen}' at ${page.location ?? page.url} (${page.forms.length} forms)`;
+    throw new Error(`Expected the '${heading}' page with one form; got ${where}: ${page.body.slice(0, 300)}`);
+  }
+  return page.forms[0]!;
+}
