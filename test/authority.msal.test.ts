@@ -317,12 +317,12 @@ describe('@azure/msal-node against the sign-in service', () => {
       assert.equal(page.forms.length, 0);
     });
 
-    test('acquireTokenByCode with a redirect URI other than the code\'s: invalid_request, AADSTS50011', async () => {
+    test('acquireTokenByCode with a redirect URI other than the code\'s: invalid_grant, AADSTS70000', async () => {
       const cca = new ConfidentialClientApplication(config(CRM, 's3cret'));
       const flow = await authorize(cca, 'redirect@contoso.com');
       const request = { code: flow.code, scopes: SCOPES, redirectUri: OTHER_REDIRECT, codeVerifier: flow.verifier, nonce: flow.nonce };
       const err = await thrown(() => cca.acquireTokenByCode(request));
-      assertServerError(err, 'invalid_request', 50011);
+      assertServerError(err, 'invalid_grant', 70000);
     });
 
     test('a PKCE verifier that does not match the challenge: invalid_grant, AADSTS501481', async () => {

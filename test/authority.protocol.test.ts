@@ -289,7 +289,8 @@ describe('the authorization code flow through the pages', () => {
     const noSecret = await token({ grant_type: 'authorization_code', client_id: CRM, code, redirect_uri: CB, code_verifier: pkce.verifier });
     await assertEntraError(noSecret, 401, 'invalid_client', 7000218);
     const otherRedirect = await token({ grant_type: 'authorization_code', client_id: CRM, client_secret: 'crm-secret', code, redirect_uri: 'http://localhost:3000/other', code_verifier: pkce.verifier });
-    await assertEntraError(otherRedirect, 400, 'invalid_request', 50011);
+    const mismatch = await assertEntraError(otherRedirect, 400, 'invalid_grant', 70000);
+    assert.match(mismatch.error_description, /'redirect_uri' is not valid/);
     const ok = await token({ grant_type: 'authorization_code', client_id: CRM, client_secret: 'crm-secret', code, redirect_uri: CB, code_verifier: pkce.verifier });
     assert.equal(ok.status, 200);
     const answer = await jsonOf(ok);

@@ -94,6 +94,9 @@ export const entraErrors = {
     ),
   redirectUriMismatch: (uri: string, clientId: string) =>
     bad('invalid_request', 50011, `The redirect URI '${uri}' specified in the request does not match the redirect URIs configured for the application '${clientId}'. Make sure the redirect URI sent in the request matches one added to your application in the seed.`),
+  /** At the token endpoint: not the redirect URI the code was issued for (as Entra words it). */
+  codeRedirectUriMismatch: () =>
+    bad('invalid_grant', 70000, "The provided value for the 'redirect_uri' is not valid. The value must exactly match the redirect URI used to obtain the authorization code."),
   invalidCode: () => bad('invalid_grant', 70000, "The provided value for the 'code' parameter is not valid."),
   codeRedeemed: () => bad('invalid_grant', 54005, 'OAuth2 Authorization code was already redeemed, please retry with a new valid code or use an existing refresh token.'),
   codeExpired: () => bad('invalid_grant', 70008, 'The provided authorization code or refresh token has expired due to inactivity. Send a new interactive authorization request for this user and resource.'),

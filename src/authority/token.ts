@@ -88,7 +88,7 @@ export async function tokenRequest(core: AuthorityCore, r: TokenRequest): Promis
         throw entraErrors.codeExpired();
       }
       if (grant.redeemed) throw entraErrors.codeRedeemed();
-      if (grant.redirectUri !== redirectUri) throw entraErrors.redirectUriMismatch(redirectUri, app.clientId);
+      if (grant.redirectUri !== redirectUri) throw entraErrors.codeRedirectUriMismatch();
       if (grant.spa && !r.crossOrigin) throw entraErrors.spaMustBeCrossOrigin();
       if (!grant.spa && r.crossOrigin) throw entraErrors.crossOriginOnlySpa();
       authenticateClient(app, secret, !grant.spa && !app.publicClient);
