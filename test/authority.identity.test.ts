@@ -15,23 +15,18 @@ import { TokenCredentialAuthenticationProvider } from '@microsoft/microsoft-grap
 import { AzureIdentityAuthenticationProvider } from '@microsoft/kiota-authentication-azure';
 import { GraphBetaRequestAdapter } from '@microsoft/msgraph-beta-sdk';
 import { profilePhonesClient, type ProfilePhonesClient } from '../examples/kiota-navigation.ts';
-import { headingOf, pageText, signInOnDevicePage, startSignInService, type SignInPages, type SignInService } from './support/signIn.ts';
+import { headingOf, pageText, signInOnDevicePage, startSignInService, type SignInPages, type SignInService, seededUser, TEST_PASSWORD } from './support/signIn.ts';
 
 const { Client, GraphError } = graph;
 
 const CRM = '11111111-1111-4111-8111-111111111111'; // secret, roles, public client flows; each user consents once
 const KIOSK = '22222222-2222-4222-8222-222222222222'; // a public client an administrator consented to (password grant)
-const PASSWORD = 'Pa55w.rd';
+const PASSWORD = TEST_PASSWORD;
 const TENANT = 'contoso.onmicrosoft.com';
 const APP_ONLY = ['https://graph.microsoft.com/.default'];
 const DELEGATED = ['https://graph.microsoft.com/User.ReadWrite'];
 
-const user = (name: string, displayName: string, extra: Record<string, unknown> = {}) => ({
-  userPrincipalName: `${name}@contoso.com`,
-  displayName,
-  password: PASSWORD,
-  ...extra,
-});
+const user = seededUser;
 
 const seed = {
   tenants: [

@@ -27,23 +27,20 @@ import {
   startSignInService,
   type SignInPages,
   type SignInService,
+  seededUser,
+  TEST_PASSWORD,
 } from './support/signIn.ts';
 
 const CRM = '11111111-1111-4111-8111-111111111111'; // a web app: secret, redirect URIs, consent per user
 const KIOSK = '22222222-2222-4222-8222-222222222222'; // a public client an administrator consented to (password grant)
 const SHORT = '33333333-3333-4333-8333-333333333333'; // as KIOSK, with refresh tokens of one second
-const PASSWORD = 'Pa55w.rd';
+const PASSWORD = TEST_PASSWORD;
 const REDIRECT = 'http://localhost:3000/cb';
 const OTHER_REDIRECT = 'http://localhost:3000/other'; // registered too, for a code asked with REDIRECT
 const SCOPES = ['User.ReadWrite'];
 const APP_ONLY = ['https://graph.microsoft.com/.default'];
 
-const user = (name: string, displayName: string, extra: Record<string, unknown> = {}) => ({
-  userPrincipalName: `${name}@contoso.com`,
-  displayName,
-  password: PASSWORD,
-  ...extra,
-});
+const user = seededUser;
 
 const seed = {
   tenants: [

@@ -67,6 +67,17 @@ export async function startSignInService(seed?: unknown, args: string[] = []): P
   }
 }
 
+/** The password every user of the sign-in tests' seeds is given. */
+export const TEST_PASSWORD = 'Pa55w.rd';
+
+/** A seed's user `<name>@contoso.com` with TEST_PASSWORD; `extra` adds to it (phones, admin...). */
+export const seededUser = (name: string, displayName: string, extra: Record<string, unknown> = {}) => ({
+  userPrincipalName: `${name}@contoso.com`,
+  displayName,
+  password: TEST_PASSWORD,
+  ...extra,
+});
+
 /** A PKCE pair (RFC 7636, S256): a random code_verifier and its code_challenge. */
 export function pkcePair(): { verifier: string; challenge: string } {
   const verifier = randomBytes(32).toString('base64url'); // 43 characters of [A-Za-z0-9_-]
