@@ -1,5 +1,6 @@
-// Seed data (POST /_emulator/seed, a seed file): tenants, their app registrations, their users (with a password to sign
-// in with) and each user's items of any served profile collection. The whole seed is read and checked before anything is written; each item exactly as POST checks it.
+// Seed data (POST /_emulator/seed, a seed file): tenants, their app registrations, their users (with a password to
+// sign in with) and each user's items of any served profile collection. The whole seed is read and checked before
+// anything is written; each item exactly as POST checks it.
 import { readSeedApp, tenantDomainFor, type AuthoritySeed, type RegisteredApp } from '../authority/index.ts';
 import { GraphError, graphErrors } from '../graph/errors.ts';
 import { userPrincipalNameProblem } from '../identity/devTokens.ts';
