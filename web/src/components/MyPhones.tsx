@@ -134,9 +134,10 @@ function ColleagueLookup() {
       <h2 id={`${id}-heading`}>A colleague's phones</h2>
       <form method="get" action="/" class="colleague-form">
         <div class="field">
-          <label for={`${id}-upn`}>Colleague's user name</label>
+          {/* Not "user name": the add form's "Name" would then be ambiguous to anything that finds fields by label. */}
+          <label for={`${id}-upn`}>Colleague's sign-in address</label>
           <p id={`${id}-hint`} class="hint">
-            The name they sign in with, such as adele@contoso.com.
+            The address they sign in with, such as adele@contoso.com.
           </p>
           <input
             id={`${id}-upn`}
