@@ -67,7 +67,16 @@ if (!jsUpToDate || typesMissing) {
     await build({ ...common, entryPoints: ENTRIES, outdir: dist, format: 'esm', splitting: true, chunkNames: 'chunks/[name]-[hash]', banner: { js: esmRequire } });
     for (const [name, entry] of Object.entries(COMMONJS_ENTRIES)) {
       // import() of a package becomes require(): Jest runs CommonJS in a VM where import() fails without a Node flag.
-      await build({ ...common, entryPoints: [entry], outfile: join(dist, `${name}.cjs`), format: 'cjs', supported: { 'dynamic-import': false } });
+      // import.meta.url (src/web/files.ts finds the built page from it) becomes the CommonJS file's own URL.
+      await build({
+        ...common,
+        entryPoints: [entry],
+        outfile: join(dist, `${name}.cjs`),
+        format: 'cjs',
+        supported: { 'dynamic-import': false },
+        define: { 'import.meta.url': '__importMetaUrl' },
+        banner: { js: "const __importMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
+      });
     }
   }
   if (typesMissing) {
