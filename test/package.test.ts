@@ -110,6 +110,13 @@ describe('the packed package', () => {
       });
       assert.equal(created.status, 201, await created.clone().text());
       const phone = (await created.json()) as { id: string };
+      // The web page ships built in the package (dist/web), with its assets.
+      const page = await fetch(`${url}/`);
+      assert.equal(page.status, 200);
+      const html = await page.text();
+      const script = /src="(\/assets\/[^"]+\.js)"/.exec(html)?.[1];
+      assert.ok(script, html);
+      assert.equal((await fetch(`${url}${script}`)).status, 200, script);
 
       const exported = (await run(bin, ['export', ...storeArgs(dataDir)], { cwd: consumer, env: cleanEnv() })).stdout;
       assert.ok(exported.includes(phone.id), 'the export holds the phone');
