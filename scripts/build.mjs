@@ -1,5 +1,6 @@
 // Builds dist/ from src/: what the package's command (dist/main.js) and test helper run, with no TypeScript
-// compiler at run time. Plain JavaScript, so that it needs nothing but esbuild to run.
+// compiler at run time; and dist/web/ from web/: the page and the API page the service serves (src/web/), built by
+// Vite (web/vite.config.ts). Plain JavaScript, so that it needs nothing but esbuild and Vite to run.
 //
 // Why a bundle and not tsc's one-file-per-module output: start-up time is mostly module loading, and Kysely alone is
 // 280 ES modules (about 170 ms to load here), fastify and its plugins about 100 CommonJS files. esbuild joins our
@@ -8,7 +9,9 @@
 // loaded from node_modules as usual: native ones (better-sqlite3), those with optional native parts (pg), and
 // those that find files of their own at run time (pino's workers, selfsigned's).
 //
-//   node scripts/build.mjs           build when anything it is built from is newer than the last build (quiet)
+// Each part is built only when anything it is built from is newer than its last build: the check alone is quick.
+//
+//   node scripts/build.mjs           build what is older than its sources (quiet)
 //   node scripts/build.mjs --types   also write the declaration files (dist/types) the package ships
 //   node scripts/build.mjs --pack    before `npm pack` (prepack): --types, and npm-shrinkwrap.json (see below)
 import { spawnSync } from 'node:child_process';
@@ -18,6 +21,8 @@ import { join } from 'node:path';
 const root = new URL('..', import.meta.url).pathname;
 const dist = join(root, 'dist');
 const stamp = join(dist, '.built');
+const web = join(dist, 'web');
+const webStamp = join(dist, '.web-built'); // beside dist/web, which Vite empties
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
 /** Bundled into dist: libraries of many small modules, loaded on every start. */
 const BUNDLED = ['kysely', 'jose', 'uuid', 'fastify', '@fastify/cors', '@fastify/rate-limit', '@fastify/cookie', 'prom-client'];
@@ -28,20 +33,20 @@ const COMMONJS_ENTRIES = { testing: 'src/emulator/testing.ts' };
 const forPack = process.argv.includes('--pack');
 const withTypes = forPack || process.argv.includes('--types');
 
-/** The newest modification time among what the build reads. */
-function newestInput() {
-  const files = [
-    'package.json',
-    'scripts/build.mjs',
-    'tsconfig.json',
-    'tsconfig.build.json',
-    ...readdirSync(join(root, 'src'), { recursive: true }).map((f) => join('src', String(f))),
-  ];
-  return Math.max(...files.map((f) => statSync(join(root, f)).mtimeMs));
+/** The newest modification time among `files` and everything under `folder` (a folder's own time counts: it changes
+ * when a file in it is added or removed). */
+function newest(files, folder) {
+  const all = [...files, folder, ...readdirSync(join(root, folder), { recursive: true }).map((f) => join(folder, String(f)))];
+  return Math.max(...all.map((f) => statSync(join(root, f)).mtimeMs));
 }
+/** The newest modification time among what the server's build reads. */
+const newestInput = () => newest(['package.json', 'scripts/build.mjs', 'tsconfig.json', 'tsconfig.build.json'], 'src');
+/** The same for the web build. */
+const newestWebInput = () => newest(['package.json', 'scripts/build.mjs'], 'web');
 
-/** The stamp holds the newest input time the last build saw: a file saved during or after that build is newer. */
-const jsUpToDate = existsSync(stamp) && Number(readFileSync(stamp, 'utf8')) >= newestInput();
+/** A stamp holds the newest input time the last build saw: a file saved during or after that build is newer. */
+const upToDate = (file, newestTime) => existsSync(file) && Number(readFileSync(file, 'utf8')) >= newestTime;
+const jsUpToDate = upToDate(stamp, newestInput());
 const typesMissing = withTypes && (!jsUpToDate || !existsSync(join(dist, 'types')));
 
 if (!jsUpToDate || typesMissing) {
@@ -51,7 +56,10 @@ if (!jsUpToDate || typesMissing) {
   // while the suite's other files run dist/).
   if (!jsUpToDate) {
     const { build } = await import('esbuild'); // only when there is something to build: the check alone stays fast
-    rmSync(dist, { recursive: true, force: true });
+    // Everything but the web build, which has its own stamp (below).
+    for (const entry of existsSync(dist) ? readdirSync(dist) : []) {
+      if (entry !== 'web' && entry !== '.web-built') rmSync(join(dist, entry), { recursive: true, force: true });
+    }
     const external = Object.keys(pkg.dependencies ?? {}).filter((d) => !BUNDLED.includes(d));
     const common = { bundle: true, platform: 'node', target: 'node20', sourcemap: true, external, logLevel: 'warning', legalComments: 'linked' };
     // Bundled CommonJS code (fastify and its kind) calls require() for Node's own modules: ES modules have none.
@@ -59,7 +67,16 @@ if (!jsUpToDate || typesMissing) {
     await build({ ...common, entryPoints: ENTRIES, outdir: dist, format: 'esm', splitting: true, chunkNames: 'chunks/[name]-[hash]', banner: { js: esmRequire } });
     for (const [name, entry] of Object.entries(COMMONJS_ENTRIES)) {
       // import() of a package becomes require(): Jest runs CommonJS in a VM where import() fails without a Node flag.
-      await build({ ...common, entryPoints: [entry], outfile: join(dist, `${name}.cjs`), format: 'cjs', supported: { 'dynamic-import': false } });
+      // import.meta.url (src/web/files.ts finds the built page from it) becomes the CommonJS file's own URL.
+      await build({
+        ...common,
+        entryPoints: [entry],
+        outfile: join(dist, `${name}.cjs`),
+        format: 'cjs',
+        supported: { 'dynamic-import': false },
+        define: { 'import.meta.url': '__importMetaUrl' },
+        banner: { js: "const __importMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
+      });
     }
   }
   if (typesMissing) {
@@ -67,6 +84,16 @@ if (!jsUpToDate || typesMissing) {
     if (tsc.status !== 0) process.exit(tsc.status ?? 1);
   }
   writeFileSync(stamp, String(started));
+}
+
+// The page and the API page: web/ into dist/web (index.html, docs.html, assets/<name>-<hash>.js|css). From
+// node_modules only, no network.
+if (!upToDate(webStamp, newestWebInput()) || !existsSync(join(web, 'index.html'))) {
+  const started = newestWebInput();
+  rmSync(webStamp, { force: true }); // a build that fails leaves no stamp: the next run tries again
+  const { build } = await import('vite');
+  await build({ configFile: join(root, 'web/vite.config.ts'), logLevel: 'warn' });
+  writeFileSync(webStamp, String(started));
 }
 
 if (forPack) {

@@ -25,6 +25,7 @@ import { registerCollectionRoutes } from './profile/collectionRoutes.ts';
 import { profileEdmModel } from './profile/edmModel.ts';
 import { registerProfileRoutes } from './profile/routes.ts';
 import type { Store } from './store/types.ts';
+import { isWebPath, registerWebRoutes } from './web/routes.ts';
 
 export interface AppParts {
   config: Config;
@@ -119,7 +120,7 @@ export function buildApp({ config, collections, store, verifier, devKey, logger,
       // RATE_LIMIT_SCOPE=shared on PostgreSQL: every instance counts in the database, so the limit holds across
       // instances. Otherwise (or on SQLite, one instance) the plugin counts in memory.
       ...(store.rateLimits && config.rateLimitScope === 'shared' ? { store: sharedRateLimitStore(store.rateLimits) } : {}),
-      allowList: (request) => request.url === '/health',
+      allowList: (request) => request.url === '/health' || isWebPath(request.url),
       onExceeded: (request) => metrics?.throttled(routeOf(request), request.method),
       errorResponseBuilder: (_request, context) =>
         graphErrors.tooManyRequests(context.max, config.rateLimitWindowSeconds, context.after, Math.max(1, Math.ceil(context.ttl / 1000))),
@@ -142,6 +143,8 @@ export function buildApp({ config, collections, store, verifier, devKey, logger,
     if (authority) registerAuthorityRoutes(api, authority, publicBase);
     // OpenAPI (/beta/openapi.json) and a page for people (/beta/docs), from the same descriptors; anonymous.
     registerOpenApiRoutes(api, model, collections, { extensions: emulator ? [emulatorOpenApi(collections)] : [] });
+    // The web page for people (/), and the API reference (/beta/docs), built into dist/web.
+    registerWebRoutes(api, { config, publicBase });
   });
 
   return {

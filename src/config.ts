@@ -156,6 +156,21 @@ const SETTING_TABLE = {
     help: "entra: comma-separated accepted token audiences (aud). Set your own API's App ID URI and client id (see README).",
     parse: (text, name): readonly string[] => list(text, name),
   },
+  webClientId: {
+    help: "entra: the application (client) id of the web page's app registration (a single-page app whose redirect URIs are this service's / and /beta/docs); without it the page cannot sign in.",
+    parse: optional((text, name) => {
+      if (!isGuid(text!)) throw new ConfigError(`${name} must be an application (client) id, a GUID, got '${text}'.`);
+      return text!.toLowerCase();
+    }, { emptyIsUnset: true }),
+  },
+  webTenant: {
+    help: 'entra: the tenant the web page signs people in to: a tenant id, a domain, or organizations. Default: the one ENTRA_TENANTS names, else organizations.',
+    parse: optional((text) => text!, { emptyIsUnset: true }),
+  },
+  webScopes: {
+    help: "entra: the web page's scopes, comma-separated. Default: <first ENTRA_AUDIENCES>/User.ReadWrite and <first ENTRA_AUDIENCES>/User.ReadBasic.All.",
+    parse: optional((text, name): readonly string[] => list(text, name), { emptyIsUnset: true }),
+  },
   entraKeyRefreshSeconds: {
     default: '300',
     help: 'entra: at most one signing-key refresh per this many seconds when a token names an unknown key id.',

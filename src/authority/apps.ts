@@ -36,6 +36,10 @@ export interface RegisteredApp {
   readonly adminConsent: boolean;
   readonly accessTokenLifetimeSeconds: number;
   readonly refreshTokenLifetimeSeconds: number;
+  /** Signs in the users of every tenant (through common, organizations or any tenant's own authority). */
+  readonly multiTenant?: boolean;
+  /** Single-page app redirect URIs on this service's own origin, whatever host and port it is reached by: their paths. */
+  readonly ownOriginRedirectPaths?: readonly string[];
 }
 
 const APP_PROPERTIES = [
@@ -112,6 +116,18 @@ function redirectUriProblem(uri: string): string | undefined {
 }
 
 export const isLoopback = (hostname: string) => hostname === 'localhost' || hostname === '127.0.0.1' || hostname === '[::1]';
+
+/** Whether `asked` is a redirect URI on the service's own `origin` that the app lists by path (its built-in page). */
+export function isOwnOriginRedirect(app: RegisteredApp, asked: string, origin: string): boolean {
+  if (!app.ownOriginRedirectPaths) return false;
+  let url: URL;
+  try {
+    url = new URL(asked);
+  } catch {
+    return false;
+  }
+  return url.origin === origin && !url.search && !url.hash && app.ownOriginRedirectPaths.includes(url.pathname);
+}
 
 /**
  * Whether `asked` is one of `registered`, as Entra compares them: exactly (case-sensitive path and query), except

@@ -1,14 +1,16 @@
 // GET /{tenant}/oauth2/v2.0/logout: ends the browser's session on the sign-in pages (refresh tokens stay valid, as on
 // Entra) and goes back to the app's post_logout_redirect_uri when it is one of a registered app's redirect URIs.
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { redirectUriMatches } from './apps.ts';
+import { isOwnOriginRedirect, redirectUriMatches } from './apps.ts';
 import type { AuthorityCore } from './core.ts';
 import { clearSession, sendMessage } from './respond.ts';
 
-export function logout(core: AuthorityCore, request: FastifyRequest, reply: FastifyReply, params: URLSearchParams): FastifyReply {
+export function logout(core: AuthorityCore, request: FastifyRequest, reply: FastifyReply, params: URLSearchParams, origin: string): FastifyReply {
   clearSession(request, reply, core.grants);
   const back = params.get('post_logout_redirect_uri');
-  if (back && [...core.registry.allApps()].some((app) => redirectUriMatches([...app.redirectUris, ...app.spaRedirectUris], back))) {
+  const registered = (uri: string) =>
+    core.registry.allApps().some((app) => redirectUriMatches([...app.redirectUris, ...app.spaRedirectUris], uri) || isOwnOriginRedirect(app, uri, origin));
+  if (back && registered(back)) {
     const url = new URL(back);
     const state = params.get('state');
     if (state !== null) url.searchParams.set('state', state);

@@ -4,6 +4,7 @@
 import { timingSafeEqual, createHash } from 'node:crypto';
 import { PERSONAL_ACCOUNTS_TENANT_ID } from '../identity/principal.ts';
 import type { RegisteredApp } from './apps.ts';
+import { WEB_PAGE_APP } from './webPageApp.ts';
 
 export interface RegisteredTenant {
   readonly id: string;
@@ -81,9 +82,9 @@ export class AuthorityRegistry {
     return tenant ? { kind: 'tenant', tenant } : undefined;
   }
 
-  /** Every app registered, in every tenant. */
-  allApps(): IterableIterator<RegisteredApp> {
-    return this.apps.values();
+  /** Every app registered, in every tenant, the service's own page's first. */
+  allApps(): RegisteredApp[] {
+    return [WEB_PAGE_APP, ...this.apps.values()];
   }
 
   tenant(id: string): RegisteredTenant | undefined {
@@ -91,13 +92,18 @@ export class AuthorityRegistry {
   }
 
   app(clientId: string): RegisteredApp | undefined {
-    return this.apps.get(clientId.toLowerCase());
+    const id = clientId.toLowerCase();
+    return id === WEB_PAGE_APP.clientId ? WEB_PAGE_APP : this.apps.get(id);
   }
 
-  /** The app as the segment sees it: a single-tenant app is found in its own tenant, or through common/organizations. */
+  /**
+   * The app as the segment sees it: a single-tenant app is found in its own tenant, or through common/organizations;
+   * a multi-tenant one (the service's own page) in every tenant.
+   */
   appIn(segment: TenantSegment, clientId: string): RegisteredApp | undefined {
     const app = this.app(clientId);
     if (!app) return undefined;
+    if (app.multiTenant) return segment.kind === 'consumers' ? undefined : app;
     if (segment.kind === 'tenant') return app.tenantId === segment.tenant.id ? app : undefined;
     return segment.kind === 'consumers' ? undefined : app;
   }

@@ -42,10 +42,10 @@ function basicCredentials(request: FastifyRequest): { clientId: string; secret: 
   }
 }
 
-/** A request from a browser page on another origin (a single-page app): it sends Origin, and it is not ours. */
-const isCrossOrigin = (request: FastifyRequest, origin: string): boolean => {
+/** The origin of the browser page that sent the request (its Origin header), if a browser sent it. */
+const browserOriginOf = (request: FastifyRequest): string | undefined => {
   const sent = request.headers.origin;
-  return typeof sent === 'string' && sent !== 'null' && sent !== origin;
+  return typeof sent === 'string' && sent !== 'null' ? sent : undefined;
 };
 
 export function registerAuthorityRoutes(app: FastifyInstance, core: AuthorityCore, publicBase: PublicBase): void {
@@ -84,7 +84,7 @@ export function registerAuthorityRoutes(app: FastifyInstance, core: AuthorityCor
     scope.post<TenantParams>(
       '/:tenant/oauth2/v2.0/token',
       oauth((request, origin) =>
-        tokenRequest(core, { segment: request.params.tenant, form: formOf(request), origin, crossOrigin: isCrossOrigin(request, origin), basic: basicCredentials(request) }),
+        tokenRequest(core, { segment: request.params.tenant, form: formOf(request), origin, browserOrigin: browserOriginOf(request), basic: basicCredentials(request) }),
       ),
     );
     scope.post<TenantParams>('/:tenant/oauth2/v2.0/devicecode', oauth((request, origin) => deviceAuthorization(core, request.params.tenant, formOf(request), origin)));
@@ -92,7 +92,7 @@ export function registerAuthorityRoutes(app: FastifyInstance, core: AuthorityCor
     scope.route<TenantParams>({
       method: ['GET', 'POST'],
       url: '/:tenant/oauth2/v2.0/authorize',
-      handler: async (request, reply) => authorize(core, request, reply, request.params.tenant, paramsOf(request)),
+      handler: async (request, reply) => authorize(core, request, reply, request.params.tenant, paramsOf(request), publicBase(request)),
     });
     scope.post<TenantParams>('/:tenant/login', async (request, reply) => login(core, request, reply, formOf(request)));
     scope.post<TenantParams>('/:tenant/consent', async (request, reply) => consent(core, request, reply, formOf(request)));
@@ -103,7 +103,7 @@ export function registerAuthorityRoutes(app: FastifyInstance, core: AuthorityCor
       url: '/:tenant/oauth2/v2.0/logout',
       handler: async (request, reply) => {
         if (!core.registry.segment(request.params.tenant)) return sendErrorPage(request, reply, entraErrors.tenantNotFound(request.params.tenant));
-        return logout(core, request, reply, paramsOf(request));
+        return logout(core, request, reply, paramsOf(request), publicBase(request));
       },
     });
   });

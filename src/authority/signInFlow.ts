@@ -3,7 +3,7 @@
 // the authorization code then goes back to the app's redirect URI. A device code sign-in (deviceCode.ts) uses the
 // same pages and ends on a message instead.
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { redirectUriMatches } from './apps.ts';
+import { isOwnOriginRedirect, redirectUriMatches } from './apps.ts';
 import type { AuthorityCore } from './core.ts';
 import { EntraError, entraErrors } from './errors.ts';
 import type { AuthorizeRequest, Flow, FlowStart, UserRef } from './grants.ts';
@@ -16,7 +16,14 @@ import type { TenantSegment } from './registry.ts';
 const RESPONSE_MODES: readonly ResponseMode[] = ['query', 'fragment', 'form_post'];
 
 /** GET (or POST) /{tenant}/oauth2/v2.0/authorize. */
-export function authorize(core: AuthorityCore, request: FastifyRequest, reply: FastifyReply, segmentName: string, params: URLSearchParams): FastifyReply {
+export function authorize(
+  core: AuthorityCore,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  segmentName: string,
+  params: URLSearchParams,
+  origin: string,
+): FastifyReply {
   const { registry, grants } = core;
   // Until the redirect URI is known to be the app's, errors are shown here, never sent anywhere.
   const segment = registry.segment(segmentName);
@@ -27,7 +34,7 @@ export function authorize(core: AuthorityCore, request: FastifyRequest, reply: F
   if (!app) return sendErrorPage(request, reply, entraErrors.unknownClient(clientId, segmentName));
   const redirectUri = params.get('redirect_uri');
   if (!redirectUri) return sendErrorPage(request, reply, entraErrors.missingParameter('redirect_uri'));
-  const spa = redirectUriMatches(app.spaRedirectUris, redirectUri);
+  const spa = redirectUriMatches(app.spaRedirectUris, redirectUri) || isOwnOriginRedirect(app, redirectUri, origin);
   if (!spa && !redirectUriMatches(app.redirectUris, redirectUri)) return sendErrorPage(request, reply, entraErrors.redirectUriMismatch(redirectUri, app.clientId));
   const mode = (params.get('response_mode') ?? 'query') as ResponseMode;
   if (!RESPONSE_MODES.includes(mode)) return sendErrorPage(request, reply, entraErrors.invalidParameter('response_mode', 'It must be query, fragment or form_post.'));

@@ -16,8 +16,12 @@ export interface TokenRequest {
   readonly form: URLSearchParams;
   /** The service's origin as the client reached it. */
   readonly origin: string;
-  /** Sent by a browser from another origin (an Origin header): a single-page app. */
-  readonly crossOrigin: boolean;
+  /**
+   * The Origin header of a request a browser page sent. A single-page app's codes and refresh tokens are redeemed
+   * from a browser only (on Entra, always cross-origin; here the service's own page is same-origin), and no other
+   * app's are redeemed cross-origin.
+   */
+  readonly browserOrigin?: string;
   /** client_secret_basic: the Authorization header's client id and secret. */
   readonly basic?: { readonly clientId: string; readonly secret: string };
 }
@@ -56,6 +60,8 @@ export async function tokenRequest(core: AuthorityCore, r: TokenRequest): Promis
   if (!app) throw entraErrors.unknownClient(clientId, r.segment);
   const secret = form.get('client_secret') ?? r.basic?.secret;
   const clientInfo = form.get('client_info') === '1';
+  const fromBrowser = r.browserOrigin !== undefined;
+  const crossOrigin = fromBrowser && r.browserOrigin !== r.origin;
 
   switch (grantType) {
     case 'client_credentials': {
@@ -89,8 +95,8 @@ export async function tokenRequest(core: AuthorityCore, r: TokenRequest): Promis
       }
       if (grant.redeemed) throw entraErrors.codeRedeemed();
       if (grant.redirectUri !== redirectUri) throw entraErrors.codeRedirectUriMismatch();
-      if (grant.spa && !r.crossOrigin) throw entraErrors.spaMustBeCrossOrigin();
-      if (!grant.spa && r.crossOrigin) throw entraErrors.crossOriginOnlySpa();
+      if (grant.spa && !fromBrowser) throw entraErrors.spaMustBeCrossOrigin();
+      if (!grant.spa && crossOrigin) throw entraErrors.crossOriginOnlySpa();
       authenticateClient(app, secret, !grant.spa && !app.publicClient);
       if (grant.challenge) {
         const verifier = form.get('code_verifier');
@@ -110,8 +116,8 @@ export async function tokenRequest(core: AuthorityCore, r: TokenRequest): Promis
         throw entraErrors.refreshTokenExpired();
       }
       if (grant.clientId !== app.clientId) throw entraErrors.refreshTokenOtherClient();
-      if (grant.spa && !r.crossOrigin) throw entraErrors.spaMustBeCrossOrigin();
-      if (!grant.spa && r.crossOrigin) throw entraErrors.crossOriginOnlySpa();
+      if (grant.spa && !fromBrowser) throw entraErrors.spaMustBeCrossOrigin();
+      if (!grant.spa && crossOrigin) throw entraErrors.crossOriginOnlySpa();
       authenticateClient(app, secret, !grant.spa && !app.publicClient);
       const user = registry.userById(grant.user.tenantId, grant.user.userId);
       if (!user) throw entraErrors.invalidRefreshToken();

@@ -11,9 +11,11 @@ import type { FaultListener } from './faultHooks.ts';
 import type { Fault } from './faults.ts';
 import { isControlPath } from './paths.ts';
 import { isAuthorityPath } from '../authority/index.ts';
+import { isWebPath } from '../web/routes.ts';
 import type { JournalCaller, JournalMessage, RecordedMessage, RequestJournal } from './journal.ts';
 
-const notJournaled = (url: string): boolean => isControlPath(url) || isAuthorityPath(url) || /^\/(?:health|metrics)(?:[/?]|$)/i.test(url);
+const notJournaled = (url: string): boolean =>
+  isControlPath(url) || isAuthorityPath(url) || isWebPath(url) || /^\/(?:health|metrics|beta\/docs)(?:[/?]|$)/i.test(url);
 
 /** The first bytes of a request body as the parser reads it, and how many there were. */
 class BodyCapture {

@@ -2,18 +2,16 @@
 // requests and drive $metadata (graph/edm.ts; each profile collection's definition, profile/collection.ts), so
 // the published schemas cannot drift from what the service accepts and answers. Here the pieces (schemas.ts,
 // parameters.ts, paths.ts, each profile collection's named by collections.ts) become one document, and
-// registerOpenApiRoutes serves it and its page (docsPage.ts), both built once.
+// registerOpenApiRoutes serves it, built once (its page for people, /beta/docs, is the web page's: src/web/).
 import type { FastifyInstance } from 'fastify';
 import { methodNotAllowed } from '../http.ts';
 import type { EdmModel } from '../odata/metadata.ts';
 import { listed, nameCollections, type OpenApiCollection } from './collections.ts';
-import { renderDocsHtml } from './docsPage.ts';
 import { parameterComponents } from './parameters.ts';
 import { buildPaths } from './paths.ts';
 import { batchSchemas, collectionResponseSchema, ERROR_NAME, errorSchemas, keepReachable, modelSchemas, ref, type Schema } from './schemas.ts';
 
 export type { OpenApiCollection } from './collections.ts';
-export { renderDocsHtml } from './docsPage.ts';
 
 /**
  * Paths a part of the service that graph/ knows nothing of describes itself (the /_emulator controls): added after
@@ -89,13 +87,13 @@ export function buildOpenApi(model: EdmModel, collections: readonly OpenApiColle
   };
 }
 
-/** Serves GET /beta/openapi.json and GET /beta/docs (and HEAD), anonymously, both built once (see buildOpenApi). */
+/**
+ * Serves GET /beta/openapi.json (and HEAD), anonymously, built once (see buildOpenApi). Its page for people,
+ * /beta/docs, is the web page's (src/web/): Swagger UI over this document.
+ */
 export function registerOpenApiRoutes(app: FastifyInstance, model: EdmModel, collections: readonly OpenApiCollection[], options: OpenApiOptions = {}): void {
   const doc = buildOpenApi(model, collections, options);
   const json = Buffer.from(JSON.stringify(doc), 'utf8');
-  const html = Buffer.from(renderDocsHtml(doc), 'utf8');
   app.get('/beta/openapi.json', async (_request, reply) => reply.code(200).type('application/json; charset=utf-8').send(json));
-  app.get('/beta/docs', async (_request, reply) => reply.code(200).type('text/html; charset=utf-8').send(html));
   methodNotAllowed(app, '/beta/openapi.json', ['GET']);
-  methodNotAllowed(app, '/beta/docs', ['GET']);
 }
