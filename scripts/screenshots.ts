@@ -43,9 +43,13 @@ try {
   // The service finds this certificate in its DATA_DIR (IN_MEMORY keeps the data in memory; the key and certificate
   // are read from DATA_DIR when it is given). No environment: the settings are these alone.
   const { cert } = await loadOrCreateDevCertificate(dataDir);
-  const config = loadConfig(['--port', '0', '--host', '127.0.0.1', '--in-memory', 'true', '--data-dir', dataDir, '--tls', 'true', '--log-level', 'warn'], {});
+  const settings = ['--port', '0', '--host', '127.0.0.1', '--in-memory', 'true', '--data-dir', dataDir, '--tls', 'true', '--log-level', 'warn'];
+  const config = loadConfig(settings, {});
   const service = await startService(config);
-  const browser = await launchBrowser(cert);
+  const browser = await launchBrowser(cert).catch(async (err: unknown) => {
+    await service.stop();
+    throw err;
+  });
   try {
     await service.emulator!.seed(seed);
     const page = await browser.newPage({ viewport: DESKTOP });
@@ -59,9 +63,9 @@ try {
     await page.getByRole('link', { name: seed.tenants[0]!.users[0]!.phones.at(-1)!.number }).waitFor();
 
     mkdirSync(OUT, { recursive: true });
-    const shoot = async (name: string) => {
+    const shoot = async (name: string, fullPage = true) => {
       await page.evaluate(() => (globalThis as any).document.fonts.ready);
-      await page.screenshot({ path: join(OUT, name), fullPage: true, animations: 'disabled', caret: 'hide' });
+      await page.screenshot({ path: join(OUT, name), fullPage, animations: 'disabled', caret: 'hide' });
       console.log(`docs/screenshots/${name}`);
     };
     for (const [size, viewport] of [['desktop', DESKTOP], ['360', NARROW]] as const) {
@@ -71,14 +75,14 @@ try {
         await shoot(`phones-${size}-${colorScheme}.png`);
       }
     }
-    // The add-phone form, partly filled in.
+    // The add-phone form, partly filled in: the window only (a modal's backdrop covers the window, not the whole page).
     await page.setViewportSize(DESKTOP);
     await page.emulateMedia({ colorScheme: 'light' });
     await page.getByRole('button', { name: 'Add phone', exact: true }).click();
     await page.getByLabel('Number').fill('+1 425 555 0123');
     await page.getByLabel('Name').fill('Car');
     await page.getByLabel('Type').selectOption({ label: 'Mobile' });
-    await shoot('phones-add-desktop-light.png');
+    await shoot('phones-add-desktop-light.png', false);
   } finally {
     await browser.close();
     await service.stop();

@@ -16,7 +16,12 @@ describe('the API page (/beta/docs) in Chromium', () => {
   let origin: string;
 
   before(async () => {
-    [svc, browser] = await Promise.all([startSignInService(seed), launchBrowser()]);
+    // Both at once; each one that started is kept, so that after() stops it even when the other failed.
+    const [started, launched] = await Promise.allSettled([startSignInService(seed), launchBrowser()]);
+    if (started.status === 'fulfilled') svc = started.value;
+    if (launched.status === 'fulfilled') browser = launched.value;
+    if (started.status === 'rejected') throw started.reason;
+    if (launched.status === 'rejected') throw launched.reason;
     origin = svc.authorityHost;
   });
   after(async () => {
@@ -29,14 +34,14 @@ describe('the API page (/beta/docs) in Chromium', () => {
     try {
       const page = await context.newPage();
       page.setDefaultTimeout(WAIT_MS);
-      const { problems } = watchPage(page);
+      const { problems } = watchPage(page, origin);
       const requests: Request[] = [];
       page.on('request', (r) => requests.push(r));
 
       await page.goto(`${origin}/beta/docs`);
       await assertSecureContext(page);
       // The operations, from /beta/openapi.json.
-      const operation = page.locator('.opblock-get').filter({ has: page.locator('.opblock-summary-path', { hasText: /^\/me\/profile\/phones$/ }) });
+      const operation = page.locator('.opblock-get').filter({ has: page.locator('.opblock-summary-path[data-path="/beta/me/profile/phones"]') });
       await operation.waitFor();
       assert.ok((await page.locator('.opblock').count()) >= 5, 'Swagger UI lists the API operations');
       assert.ok(requests.some((r) => r.url() === `${origin}/beta/openapi.json`), 'fed by /beta/openapi.json');
@@ -49,6 +54,7 @@ describe('the API page (/beta/docs) in Chromium', () => {
       await page.getByRole('button', { name: 'Sign in', exact: true }).click();
       await page.waitForURL((url) => url.origin === origin && url.pathname === '/beta/docs');
       await page.getByRole('button', { name: 'Sign out', exact: true }).waitFor(); // signed in
+      await page.getByRole('status').filter({ hasText: 'Dora Docs' }).waitFor();
       await operation.waitFor();
 
       // Try it out: GET /me/profile/phones.

@@ -33,9 +33,10 @@ const seed = {
         seededUser('pat', 'Pat Phones'), // add, edit, validation, delete, sign out
         seededUser('ria', 'Ria Retry'), // 429, 503, network failure
         seededUser('kim', 'Kim Keys'), // keyboard only
-        seededUser('nia', 'Nia Narrow', { phones: [{ number: '+44 20 7946 0958 ext. 1234', displayName: 'London office, reception desk', type: 'business' }] }),
-        seededUser('axel', 'Axel Access', { phones: [{ number: '+1 425 555 0190', displayName: 'Mobile', type: 'mobile', allowedAudiences: 'organization' }] }),
+        seededUser('nia', 'Nia Narrow', { phones: [{ number: '+44 20 7946 0958 ext. 1234', displayName: 'London office, reception desk' }] }),
+        seededUser('axel', 'Axel Access', { phones: [{ number: '+1 425 555 0190', type: 'mobile', allowedAudiences: 'organization' }] }),
         seededUser('cole', 'Cole League'), // the colleague view
+        seededUser('tess', 'Tess Token', { phones: [{ number: '+1 425 555 0160', type: 'mobile' }] }), // a 401
       ],
     },
   ],
@@ -50,7 +51,12 @@ describe('the web page in Chromium', () => {
   const tokens = new Map<string, string>();
 
   before(async () => {
-    [svc, browser] = await Promise.all([startSignInService(seed), launchBrowser()]);
+    // Both at once; each one that started is kept, so that after() stops it even when the other failed.
+    const [started, launched] = await Promise.allSettled([startSignInService(seed), launchBrowser()]);
+    if (started.status === 'fulfilled') svc = started.value;
+    if (launched.status === 'fulfilled') browser = launched.value;
+    if (started.status === 'rejected') throw started.reason;
+    if (launched.status === 'rejected') throw launched.reason;
     origin = svc.authorityHost;
   });
   after(async () => {
@@ -76,7 +82,7 @@ describe('the web page in Chromium', () => {
     const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
     const page = await context.newPage();
     page.setDefaultTimeout(WAIT_MS);
-    const { problems } = watchPage(page);
+    const { problems } = watchPage(page, origin);
     await page.goto(origin + path);
     return { context, page, problems };
   }
@@ -116,9 +122,13 @@ describe('the web page in Chromium', () => {
   async function listed(page: Page, number: string, words: string[]): Promise<Locator> {
     const item = phoneItem(page, number);
     await item.waitFor();
+    // Each word is a line of its own (or a line's value after "Label: "): "Home" must not pass for "Home fax".
+    let lines: string[] = [];
     await waitUntil(`the item of ${number} to read ${words.join(', ')}`, async () => {
-      const text = (await item.innerText()).replace(/\s+/g, ' ');
-      return words.every((w) => text.includes(w)) ? true : undefined;
+      lines = (await item.innerText()).split('\n').map((l) => l.trim().replace(/\s+/g, ' '));
+      return words.every((w) => lines.some((l) => l === w || l.endsWith(`: ${w}`))) ? true : undefined;
+    }).catch((err: Error) => {
+      throw new Error(`${err.message} It reads: ${JSON.stringify(lines)}`);
     });
     const href = await item.getByRole('link', { name: number, exact: true }).getAttribute('href');
     assert.ok(href !== null && href.startsWith('tel:'), `the number is a tel: link, not ${href}`);
@@ -131,7 +141,9 @@ describe('the web page in Chromium', () => {
 
   /** The field's error: aria-invalid="true", and the text of the elements its aria-describedby names (visible). */
   async function fieldError(field: Locator): Promise<string> {
-    await waitUntil('the field to be marked aria-invalid="true"', async () => ((await field.getAttribute('aria-invalid')) === 'true' ? true : undefined));
+    await waitUntil('the field to be marked aria-invalid="true"', async () =>
+      (await field.getAttribute('aria-invalid')) === 'true' ? true : undefined,
+    );
     const describedBy = await field.getAttribute('aria-describedby');
     assert.ok(describedBy, 'an invalid field names its message with aria-describedby');
     const texts: string[] = [];
@@ -154,7 +166,7 @@ describe('the web page in Chromium', () => {
   }
 
   function assertNoProblems(problems: () => string[]) {
-    assert.deepEqual(problems(), [], 'no uncaught error and no Content-Security-Policy refusal on the page');
+    assert.deepEqual(problems(), [], 'no uncaught error, no Content-Security-Policy refusal and no request to another origin');
   }
 
   test('sign in, the empty list, add, edit, validation errors, delete, sign out: on screen and in the API', async () => {
@@ -214,7 +226,7 @@ describe('the web page in Chromium', () => {
       await page.getByRole('button', { name: 'Save', exact: true }).click();
       const numberError = await fieldError(numberField);
       assert.match(numberError, /number/i, `the message is about the number: ${numberError}`);
-      assert.match(await alertText(form(page)), /\S/);
+      await alertText(form(page), /number/i); // and said in the form's role=alert region
       assert.notEqual(await nameField.getAttribute('aria-invalid'), 'true', 'only the number is marked');
       assert.equal(JSON.stringify(await apiPhones('pat')), before, 'nothing changed in the API');
 
@@ -224,7 +236,7 @@ describe('the web page in Chromium', () => {
       const nameError = await fieldError(nameField);
       assert.match(nameError, /name/i, `the message is about the name: ${nameError}`);
       assert.match(nameError, /256/, `the message says the limit: ${nameError}`);
-      await alertText(form(page));
+      await alertText(form(page), /name/i);
       await waitUntil('the number to be valid again', async () => ((await numberField.getAttribute('aria-invalid')) !== 'true' ? true : undefined));
       assert.equal(await nameField.inputValue(), 'n'.repeat(257), 'what was typed is kept');
       assert.equal(JSON.stringify(await apiPhones('pat')), before, 'nothing changed in the API');
@@ -272,7 +284,8 @@ describe('the web page in Chromium', () => {
 
       // POST answered 429 once, with Retry-After: 2.
       await addFault({ match: { method: 'POST', path: '/beta/me/profile/phones' }, respond: { status: 429, retryAfterSeconds: 2 }, times: 1 });
-      const throttled = page.waitForResponse((r) => r.request().method() === 'POST' && r.url() === `${origin}/beta/me/profile/phones` && r.status() === 429);
+      const phonesUrl = `${origin}/beta/me/profile/phones`;
+      const throttled = page.waitForResponse((r) => r.request().method() === 'POST' && r.url() === phonesUrl && r.status() === 429);
       await page.getByRole('button', { name: 'Add phone', exact: true }).click();
       await page.getByLabel('Number').fill('+1 425 555 0110');
       await page.getByLabel('Type').selectOption({ label: 'Home' });
@@ -338,9 +351,12 @@ describe('the web page in Chromium', () => {
   });
 
   test("a colleague's view: only what they share with the organization, read-only, as the API shows it", async () => {
-    const { context, page, problems } = await signIn('cole');
+    // Opened signed out at /?user=...: after the sign-in page, the person is back on the colleague's view.
+    const { context, page, problems } = await open(`/?user=${encodeURIComponent(upn('adele'))}`);
     try {
-      await page.goto(`${origin}/?user=${encodeURIComponent(upn('adele'))}`);
+      await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+      await signInOnServicePage(page, 'cole');
+      await page.waitForURL((url) => url.origin === origin && url.pathname === '/' && url.searchParams.get('user') === upn('adele'));
       await page.getByRole('heading', { level: 1, name: /Adele Vance's phones|Phones of adele@contoso\.com/ }).waitFor();
       await listed(page, ADELE_SHARED.number, ['Desk', 'Everyone in your organization']);
       assert.equal(await page.getByRole('main').getByRole('listitem').count(), 1, 'one phone listed');
@@ -349,6 +365,30 @@ describe('the web page in Chromium', () => {
       // The API shows Cole the same: the shared phone only.
       assert.deepEqual((await apiPhones('adele', 'cole')).map((p) => p.number), [ADELE_SHARED.number]);
       assert.equal((await apiPhones('adele')).length, 2, 'Adele herself has two');
+      assertNoProblems(problems);
+    } finally {
+      await context.close();
+    }
+  });
+
+  test('a 401 from the API sends the person to sign in again, and back to their phones', async () => {
+    const { context, page, problems } = await signIn('tess');
+    try {
+      await listed(page, '+1 425 555 0160', ['Mobile']);
+      const res = await svc.service.request('POST', '/_emulator/faults', {
+        body: { match: { method: 'GET', path: '/beta/me/profile/phones' }, respond: { status: 401 }, times: 1 },
+      });
+      assert.equal(res.status, 201, res.text);
+      const refused = page.waitForResponse((r) => r.url() === `${origin}/beta/me/profile/phones` && r.status() === 401);
+      const toSignIn = page.waitForRequest((r) => r.isNavigationRequest() && new URL(r.url()).pathname.endsWith('/oauth2/v2.0/authorize'));
+      await page.reload();
+      await refused;
+      await toSignIn;
+      // The sign-in page asks again or, while its session lasts, sends the person straight back: either way, back here.
+      await page.getByLabel('Password').or(myPhonesHeading(page)).waitFor();
+      if (await page.getByLabel('Password').isVisible()) await signInOnServicePage(page, 'tess');
+      await page.waitForURL((url) => url.origin === origin && url.pathname === '/');
+      await listed(page, '+1 425 555 0160', ['Mobile']);
       assertNoProblems(problems);
     } finally {
       await context.close();
@@ -396,16 +436,18 @@ describe('the web page in Chromium', () => {
       await tab(/^Name$/);
       await page.keyboard.type('Front desk');
       await tab(/^Type$/);
-      await page.keyboard.type('Home'); // a closed select's type-ahead
+      await page.keyboard.type('Pager'); // a closed select's type-ahead (it searches on from the current choice): the one P
       await tab(/^Visible to$/);
       await page.keyboard.type('Only'); // "Only me"
       await tab(/^Save$/);
       await page.keyboard.press('Enter');
       await form(page).waitFor({ state: 'detached' });
-      await listed(page, '+1 425 555 0120', ['Front desk', 'Home', 'Only me']);
+      await listed(page, '+1 425 555 0120', ['Front desk', 'Pager', 'Only me']);
       const stored = await apiPhones('kim');
       assert.equal(stored.length, 1);
-      assert.deepEqual([stored[0].number, stored[0].displayName, stored[0].type, stored[0].allowedAudiences], ['+1 425 555 0120', 'Front desk', 'home', 'me']);
+      const { number, displayName, type, allowedAudiences } = stored[0];
+      const expected = { number: '+1 425 555 0120', displayName: 'Front desk', type: 'pager', allowedAudiences: 'me' };
+      assert.deepEqual({ number, displayName, type, allowedAudiences }, expected);
       // After the dialog, focus is back on the page (not lost to <body>), and shows.
       const after = await focused();
       assert.notEqual(after.tag, 'body', 'focus returns to the page after the dialog closes');

@@ -57,7 +57,9 @@ export async function launchBrowser(certPem?: string): Promise<Browser> {
 
 function runCertificate(): string {
   const dir = process.env.TEST_TLS_DIR;
-  if (!dir) throw new Error('TEST_TLS_DIR is not set: run the browser tests through `node test/run.mjs`, which makes the certificate the service serves.');
+  if (!dir) {
+    throw new Error('TEST_TLS_DIR is not set: run the browser tests through `node test/run.mjs`, which makes the certificate the service serves.');
+  }
   return readFileSync(join(dir, DEV_CERT_FILE), 'utf8');
 }
 
@@ -96,14 +98,15 @@ export async function checkAccessibility(page: Page, label: string): Promise<voi
   await page.evaluate(axeSource);
   const violations = (await page.evaluate(async () => {
     const { axe, document } = globalThis as any;
-    const result = await axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] }, resultTypes: ['violations'] });
+    const runOnly = { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] };
+    const result = await axe.run(document, { runOnly, resultTypes: ['violations'] });
     return result.violations;
   })) as AxeViolation[];
   const serious = violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
   if (serious.length > 0) {
-    const lines = serious.map(
-      (v) => `- ${v.id} (${v.impact}): ${v.help} ${v.helpUrl}\n${v.nodes.map((n) => `    ${JSON.stringify(n.target)}${n.failureSummary ? `: ${n.failureSummary.replace(/\s+/g, ' ')}` : ''}`).join('\n')}`,
-    );
+    const where = (n: AxeViolation['nodes'][number]) =>
+      `    ${JSON.stringify(n.target)}${n.failureSummary ? `: ${n.failureSummary.replace(/\s+/g, ' ')}` : ''}`;
+    const lines = serious.map((v) => `- ${v.id} (${v.impact}): ${v.help} ${v.helpUrl}\n${v.nodes.map(where).join('\n')}`);
     throw new Error(`axe: ${serious.length} serious or critical accessibility violation(s) on ${label} (${page.url()}):\n${lines.join('\n')}`);
   }
 }
@@ -128,20 +131,30 @@ export async function waitUntil<T>(what: string, probe: () => Promise<T | undefi
     } catch (err) {
       last = err;
     }
-    if (Date.now() > deadline) throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}${last ? ` (last error: ${(last as Error).message})` : ''}.`);
+    if (Date.now() > deadline) {
+      throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}${last ? ` (last error: ${(last as Error).message})` : ''}.`);
+    }
     await new Promise((r) => setTimeout(r, 100));
   }
 }
 
 /**
- * Collects what a page reports that should never happen: uncaught exceptions, and the console's Content-Security-Policy
- * refusals (a page that breaks its own policy). `problems()` lists them so far.
+ * Collects what a page reports that should never happen: uncaught exceptions, the console's Content-Security-Policy
+ * refusals (a page that breaks its own policy), and, given `origin`, any request elsewhere (a CDN, a font, a
+ * tracker: the pages are served whole by the service). `problems()` lists them so far.
  */
-export function watchPage(page: Page): { problems: () => string[] } {
+export function watchPage(page: Page, origin?: string): { problems: () => string[] } {
   const seen: string[] = [];
   page.on('pageerror', (err) => seen.push(`uncaught ${err.name}: ${err.message}`));
   page.on('console', (msg) => {
     if (msg.type() === 'error' && /Content Security Policy/i.test(msg.text())) seen.push(`CSP: ${msg.text()}`);
   });
+  if (origin !== undefined) {
+    page.on('request', (r) => {
+      const url = new URL(r.url());
+      const elsewhere = url.protocol !== 'data:' && url.protocol !== 'blob:' && url.origin !== origin;
+      if (elsewhere) seen.push(`a request to another origin: ${r.method()} ${r.url()}`);
+    });
+  }
   return { problems: () => [...seen] };
 }
