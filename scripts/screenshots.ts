@@ -51,7 +51,14 @@ try {
     throw err;
   });
   try {
-    await service.emulator!.seed(seed);
+    // One phone at a time, a few milliseconds apart: the list is in creation order (createdDateTime, then the random
+    // id), so phones created in one go would come in a different order on each run, and so would the pictures.
+    const [tenant] = seed.tenants;
+    const [person] = tenant!.users;
+    for (const phone of person!.phones) {
+      await service.emulator!.seed({ tenants: [{ name: tenant!.name, users: [{ ...person!, phones: [phone] }] }] });
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
     const page = await browser.newPage({ viewport: DESKTOP });
     page.setDefaultTimeout(30_000);
     await page.goto(`${service.url}/`);

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, Request } from 'playwright-core';
-import { assertSecureContext, launchBrowser, waitUntil, WAIT_MS, watchPage } from './support/browser.ts';
+import { assertSecureContext, checkAccessibilityLightAndDark, launchBrowser, waitUntil, WAIT_MS, watchPage } from './support/browser.ts';
 import { seededUser, startSignInService, TEST_PASSWORD, type SignInService } from './support/signIn.ts';
 
 const PHONE = { number: '+1 425 555 0180', displayName: 'Docs desk', type: 'business' };
@@ -45,6 +45,7 @@ describe('the API page (/beta/docs) in Chromium', () => {
       await operation.waitFor();
       assert.ok((await page.locator('.opblock').count()) >= 5, 'Swagger UI lists the API operations');
       assert.ok(requests.some((r) => r.url() === `${origin}/beta/openapi.json`), 'fed by /beta/openapi.json');
+      await checkAccessibilityLightAndDark(page, 'the API page, signed out');
 
       // Sign in from the page's bar, through the service's sign-in page, back to /beta/docs.
       await page.getByRole('button', { name: 'Sign in', exact: true }).click();
@@ -73,6 +74,8 @@ describe('the API page (/beta/docs) in Chromium', () => {
         const text = await live.innerText();
         return /\b200\b/.test(text) && text.includes(PHONE.number) ? true : undefined;
       });
+
+      await checkAccessibilityLightAndDark(page, 'the API page, an operation tried');
 
       // Nothing came from another origin (no CDN, no validator badge, no fonts).
       const elsewhere = requests.map((r) => r.url()).filter((u) => !u.startsWith('data:') && new URL(u).origin !== origin);

@@ -11,17 +11,53 @@ auth
   .then(showSignIn, (err: unknown) => {
     element('docs-who').textContent = `Sign-in failed: ${err instanceof Error ? err.message : String(err)}`;
   })
-  // Only once MSAL has read (and cleared) the answer of the sign-in page, in the URL's fragment: Swagger UI's deep
-  // linking reads the fragment too, and rewrites it.
+  // Only once MSAL has read (and cleared) the answer of the sign-in page, in the URL's fragment.
   .finally(() =>
     SwaggerUIBundle({
       url: '/beta/openapi.json',
       dom_id: '#swagger-ui',
-      deepLinking: true,
+      // No deep links: they put a link inside each operation's expand button (a control inside a control, which
+      // screen readers cannot reach: axe's nested-interactive), and they rewrite the URL's fragment.
+      deepLinking: false,
       validatorUrl: null, // else the badge asks validator.swagger.io
+      // Plain code blocks: the highlighter's colours fall short of AA contrast on its dark background.
+      syntaxHighlight: { activated: false },
       requestInterceptor: withToken,
     }),
   );
+whileRendering(document.getElementById('swagger-ui')!, makeAccessible);
+
+/**
+ * What Swagger UI 5 leaves out for people using a screen reader or the keyboard, added to what it renders (axe checks
+ * the page in test/web.docs.test.ts): a name for the server choice and for each parameter's control ("Try it out"),
+ * which it renders without a label, and a keyboard stop on each code block that scrolls (the request, the answer).
+ */
+function makeAccessible(root: HTMLElement): void {
+  const servers = root.querySelector('#servers');
+  if (servers && !servers.hasAttribute('aria-label')) servers.setAttribute('aria-label', 'Server');
+  for (const control of root.querySelectorAll<HTMLElement>('tr[data-param-name] select, tr[data-param-name] input, tr[data-param-name] textarea')) {
+    if (control.hasAttribute('aria-label') || control.hasAttribute('aria-labelledby')) continue;
+    const row = control.closest('tr[data-param-name]')!;
+    control.setAttribute('aria-label', `Parameter ${row.getAttribute('data-param-name')}`);
+  }
+  for (const block of root.querySelectorAll<HTMLElement>('pre.microlight, .curl')) {
+    if (!block.hasAttribute('tabindex')) block.setAttribute('tabindex', '0');
+  }
+}
+
+/** Runs `fix` on `root` now and after each change Swagger UI makes to it (it renders as the person opens things). */
+function whileRendering(root: HTMLElement, fix: (root: HTMLElement) => void): void {
+  let pending = false;
+  new MutationObserver(() => {
+    if (pending) return;
+    pending = true;
+    queueMicrotask(() => {
+      pending = false;
+      fix(root);
+    });
+  }).observe(root, { childList: true, subtree: true });
+  fix(root);
+}
 
 /** Adds the signed-in person's token to a call of this service's API, unless the request already carries one. */
 async function withToken(request: SwaggerRequest): Promise<SwaggerRequest> {

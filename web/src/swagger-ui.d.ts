@@ -17,6 +17,8 @@ declare module 'swagger-ui-dist/swagger-ui-es-bundle.js' {
     tryItOutEnabled?: boolean;
     persistAuthorization?: boolean;
     requestInterceptor?: (request: SwaggerRequest) => SwaggerRequest | Promise<SwaggerRequest>;
+    /** Called once the document is loaded and rendered. */
+    onComplete?: () => void;
     [key: string]: unknown;
   }
   const SwaggerUIBundle: (options: SwaggerUIOptions) => unknown;
