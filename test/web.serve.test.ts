@@ -163,6 +163,12 @@ describe('the page\'s built-in app registration (development mode)', () => {
     }
   });
 
+  test('no seeded app may take its client id', async () => {
+    const res = await https.service.request('POST', '/_emulator/seed', { body: { tenants: [{ name: 'other', apps: [{ clientId: WEB_PAGE_APP.clientId.toUpperCase() }] }] } });
+    assert.equal(res.status, 400);
+    assert.match(res.json.error.message, /tenants\[0\]\.apps\[0\]\.clientId: is the client id of the service's own web page/);
+  });
+
   test('reset does not remove it', async () => {
     await https.service.request('POST', '/_emulator/reset');
     await https.service.request('POST', '/_emulator/seed', { body: seed });

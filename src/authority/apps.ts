@@ -4,6 +4,9 @@ import { isGuid } from '../guid.ts';
 import { arrayAt, booleanAt, numberAt, objectAt, placeOf, refusedAt, required, stringAt, stringsAt } from '../emulator/reading.ts';
 import { permissionList } from '../identity/devTokens.ts';
 
+/** The client id of the service's own web page's app registration (webPageApp.ts), which no seeded app may take. */
+export const WEB_PAGE_CLIENT_ID = '7c4d2b8e-5f1a-4e3b-9c6d-0a8f2e1b3d5c';
+
 /** What a seed leaves out of an app (documented in the README, "Sign in as your app does"). */
 export const APP_DEFAULTS = {
   /** Entra gives an access token 60 to 90 minutes; one fixed hour here, so tests know. */
@@ -66,6 +69,7 @@ export function readSeedApp(value: unknown, place: string, tenantId: string): Re
   const idPlace = placeOf(place, 'clientId');
   const clientId = required(stringAt(app, 'clientId', place), idPlace, "the app's client id (a GUID)");
   if (!isGuid(clientId)) throw refusedAt(idPlace, 'must be a GUID (the application (client) id).');
+  if (clientId.toLowerCase() === WEB_PAGE_CLIENT_ID) throw refusedAt(idPlace, "is the client id of the service's own web page: choose another.");
   const uris = (key: string) =>
     (arrayAt(app, key, place) ?? []).map((uri, i) => {
       const at = placeOf(placeOf(place, key), i);

@@ -2,10 +2,10 @@
 // that every development-mode service has: multi-tenant, its redirect URIs the service's own / and /beta/docs, and an
 // administrator's consent for what the page does (people are not asked to consent to the service's own page).
 // Not seeded, so /_emulator/reset does not remove it.
-import { APP_DEFAULTS, type RegisteredApp } from './apps.ts';
+import { APP_DEFAULTS, WEB_PAGE_CLIENT_ID, type RegisteredApp } from './apps.ts';
 
 export const WEB_PAGE_APP: RegisteredApp = {
-  clientId: '7c4d2b8e-5f1a-4e3b-9c6d-0a8f2e1b3d5c',
+  clientId: WEB_PAGE_CLIENT_ID,
   tenantId: '',
   displayName: 'Profile phones',
   redirectUris: [],
