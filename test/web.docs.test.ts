@@ -4,8 +4,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, Request } from 'playwright-core';
-import { assertSecureContext, checkAccessibilityLightAndDark, launchBrowser, waitUntil, WAIT_MS, watchPage } from './support/browser.ts';
-import { seededUser, startSignInService, TEST_PASSWORD, type SignInService } from './support/signIn.ts';
+import { assertSecureContext, checkAccessibilityLightAndDark, startServiceAndBrowser, waitUntil, WAIT_MS, watchPage } from './support/browser.ts';
+import { seededUser, TEST_PASSWORD, type SignInService } from './support/signIn.ts';
 
 const PHONE = { number: '+1 425 555 0180', displayName: 'Docs desk', type: 'business' };
 const seed = { tenants: [{ name: 'contoso', users: [seededUser('dora', 'Dora Docs', { phones: [PHONE] })] }] };
@@ -16,12 +16,7 @@ describe('the API page (/beta/docs) in Chromium', () => {
   let origin: string;
 
   before(async () => {
-    // Both at once; each one that started is kept, so that after() stops it even when the other failed.
-    const [started, launched] = await Promise.allSettled([startSignInService(seed), launchBrowser()]);
-    if (started.status === 'fulfilled') svc = started.value;
-    if (launched.status === 'fulfilled') browser = launched.value;
-    if (started.status === 'rejected') throw started.reason;
-    if (launched.status === 'rejected') throw launched.reason;
+    ({ svc, browser } = await startServiceAndBrowser(seed));
     origin = svc.authorityHost;
   });
   after(async () => {

@@ -11,12 +11,12 @@ import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import {
   assertSecureContext,
   checkAccessibilityLightAndDark,
-  launchBrowser,
+  startServiceAndBrowser,
   waitUntil,
   WAIT_MS,
   watchPage,
 } from './support/browser.ts';
-import { seededUser, startSignInService, TEST_PASSWORD, type SignInService } from './support/signIn.ts';
+import { seededUser, TEST_PASSWORD, type SignInService } from './support/signIn.ts';
 
 const upn = (name: string) => `${name}@contoso.com`;
 
@@ -51,12 +51,7 @@ describe('the web page in Chromium', () => {
   const tokens = new Map<string, string>();
 
   before(async () => {
-    // Both at once; each one that started is kept, so that after() stops it even when the other failed.
-    const [started, launched] = await Promise.allSettled([startSignInService(seed), launchBrowser()]);
-    if (started.status === 'fulfilled') svc = started.value;
-    if (launched.status === 'fulfilled') browser = launched.value;
-    if (started.status === 'rejected') throw started.reason;
-    if (launched.status === 'rejected') throw launched.reason;
+    ({ svc, browser } = await startServiceAndBrowser(seed));
     origin = svc.authorityHost;
   });
   after(async () => {

@@ -6,6 +6,7 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { DEV_CERT_FILE } from '../../src/tls.ts';
+import { startSignInService, type SignInService } from './signIn.ts';
 
 export const CHROMIUM = '/usr/bin/chromium';
 
@@ -157,4 +158,16 @@ export function watchPage(page: Page, origin?: string): { problems: () => string
     });
   }
   return { problems: () => [...seen] };
+}
+
+/**
+ * The sign-in service (seeded) and a browser, started at once; when one fails, the other is stopped again and the
+ * failure thrown, so a test file's after() has nothing half-started to clean up.
+ */
+export async function startServiceAndBrowser(seed: unknown): Promise<{ svc: SignInService; browser: Browser }> {
+  const [started, launched] = await Promise.allSettled([startSignInService(seed), launchBrowser()]);
+  if (started.status === 'fulfilled' && launched.status === 'fulfilled') return { svc: started.value, browser: launched.value };
+  if (started.status === 'fulfilled') await started.value.stop();
+  if (launched.status === 'fulfilled') await launched.value.close();
+  throw started.status === 'rejected' ? started.reason : (launched as PromiseRejectedResult).reason;
 }
