@@ -7,6 +7,7 @@
 // Each credential needs only { authorityHost, disableInstanceDiscovery: true }; each SDK only its base URL and the
 // service's host among those it sends tokens to.
 import assert from 'node:assert/strict';
+import { thrown } from './support/assertions.ts';
 import { after, before, describe, test } from 'node:test';
 import { decodeJwt } from 'jose';
 import { ClientSecretCredential, DeviceCodeCredential, UsernamePasswordCredential, type TokenCredential } from '@azure/identity';
@@ -44,16 +45,6 @@ const seed = {
     },
   ],
 };
-
-/** Runs `call`, which must throw, and returns what it threw. */
-async function thrown(call: () => Promise<unknown>): Promise<any> {
-  try {
-    await call();
-  } catch (err) {
-    return err;
-  }
-  assert.fail('expected the call to throw');
-}
 
 const numbers = (phones: readonly { number?: string | null }[] | null | undefined) => (phones ?? []).map((p) => p.number).sort();
 

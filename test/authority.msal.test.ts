@@ -6,6 +6,7 @@
 //
 // MSAL needs only its authority and knownAuthorities (host:port) to skip Entra's instance discovery.
 import assert from 'node:assert/strict';
+import { thrown } from './support/assertions.ts';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { decodeJwt } from 'jose';
@@ -79,16 +80,6 @@ const seed = {
     },
   ],
 };
-
-/** Runs `call`, which must throw, and returns what it threw. */
-async function thrown(call: () => Promise<unknown>): Promise<any> {
-  try {
-    await call();
-  } catch (err) {
-    return err;
-  }
-  assert.fail('expected MSAL to throw');
-}
 
 /** MSAL's ServerError for an Entra error: its OAuth error code and the AADSTS number in its message. */
 function assertServerError(err: any, errorCode: string, aadsts: number) {

@@ -59,8 +59,6 @@ export const entraErrors = {
       `Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '${clientId}'.`,
     ),
   secretRequired: () => new EntraError(401, 'invalid_client', 7000218, "The request body must contain the following parameter: 'client_assertion' or 'client_secret'."),
-  publicClientWithSecret: (clientId: string) =>
-    new EntraError(401, 'invalid_client', 700025, `Client is public so neither 'client_assertion' nor 'client_secret' should be presented (app '${clientId}').`),
   wrongCredentials: () => bad('invalid_grant', 50126, 'Error validating credentials due to invalid username or password.'),
   unknownUser: (login: string, tenant: string) =>
     bad(
@@ -75,8 +73,6 @@ export const entraErrors = {
       `The user or administrator has not consented to use the application with ID '${app.clientId}' named '${app.displayName}'. Send an interactive authorization request for this user and resource.`,
       'consent_required',
     ),
-  adminApprovalRequired: (app: { displayName: string }, scopes: readonly string[]) =>
-    bad('invalid_grant', 90094, `The grant requires admin permission: ${app.displayName} asks for ${scopes.join(', ')}, which only an administrator may consent to.`),
   scopeNotAllowed: (app: { displayName: string }, scopes: readonly string[]) =>
     bad(
       'invalid_scope',
@@ -116,7 +112,8 @@ export const entraErrors = {
   interactionRequired: () => bad('interaction_required', 65001, 'The user has not consented to the permissions asked for; a silent request cannot ask.', 'consent_required'),
   unsupportedResponseType: (type: string) =>
     bad('unsupported_response_type', 700054, `response_type '${type}' is not enabled for the application: this service answers response_type=code (the authorization code flow) only.`),
-  badInput: (why: string) => bad('invalid_request', 90013, `Invalid input received from the user: ${why}`),
+  /** A request the HTTP layer refused (media type, size...), with the status it gave. */
+  badInput: (why: string, status = 400) => new EntraError(status, 'invalid_request', 90013, `Invalid input received from the user: ${why}`),
   publicClientFlowsDisabled: (clientId: string) =>
     new EntraError(401, 'invalid_client', 7000218, `The request body must contain the following parameter: 'client_assertion' or 'client_secret' (app '${clientId}' does not allow public client flows).`),
 };

@@ -49,6 +49,8 @@ export class AuthorityRegistry {
   private readonly apps = new Map<string, RegisteredApp>();
   /** By tenantId/lower-case UPN. */
   private readonly users = new Map<string, SignInUser>();
+  /** The same users by tenantId/object id: codes, refresh tokens and sessions name users by id. */
+  private readonly usersById = new Map<string, SignInUser>();
 
   /** Adds (or replaces) what a seed gives. */
   register(seed: AuthoritySeed): void {
@@ -62,7 +64,9 @@ export class AuthorityRegistry {
       const previous = this.users.get(userKey(user.tenantId, user.userPrincipalName));
       // A user seeded again without a password keeps the one they had.
       const passwordHash = password !== undefined ? hashOf(password) : previous?.passwordHash;
-      this.users.set(userKey(user.tenantId, user.userPrincipalName), { ...user, passwordHash });
+      const signInUser = { ...user, passwordHash };
+      this.users.set(userKey(user.tenantId, user.userPrincipalName), signInUser);
+      this.usersById.set(`${user.tenantId}/${user.id}`, signInUser);
     }
   }
 
@@ -71,6 +75,7 @@ export class AuthorityRegistry {
     this.domains.clear();
     this.apps.clear();
     this.users.clear();
+    this.usersById.clear();
   }
 
   /** A URL's tenant segment: a tenant id, a tenant domain or name, common, organizations or consumers. */
@@ -123,8 +128,7 @@ export class AuthorityRegistry {
   }
 
   userById(tenantId: string, userId: string): SignInUser | undefined {
-    for (const user of this.users.values()) if (user.tenantId === tenantId && user.id === userId) return user;
-    return undefined;
+    return this.usersById.get(`${tenantId}/${userId}`);
   }
 
   /** Whether `password` is the user's (compared in constant time). */

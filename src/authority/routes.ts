@@ -58,7 +58,7 @@ export function registerAuthorityRoutes(app: FastifyInstance, core: AuthorityCor
     scope.setErrorHandler((err: Error & { statusCode?: number }, request, reply) => {
       if (err instanceof EntraError) return sendEntraError(request, reply, err);
       const status = err.statusCode;
-      if (status && status >= 400 && status < 500) return sendEntraError(request, reply, new EntraError(status, 'invalid_request', 90013, `Invalid input received from the user: ${err.message}`));
+      if (status && status >= 400 && status < 500) return sendEntraError(request, reply, entraErrors.badInput(err.message, status));
       request.log.error({ err }, 'sign-in request failed');
       return sendEntraError(request, reply, new EntraError(500, 'temporarily_unavailable', 90033, 'A transient error has occurred. Please try again.'));
     });
@@ -74,9 +74,11 @@ export function registerAuthorityRoutes(app: FastifyInstance, core: AuthorityCor
     };
     scope.get<TenantParams>('/:tenant/v2.0/.well-known/openid-configuration', oauth((request, origin) => openIdConfiguration(origin, request.params.tenant, segmentOrThrow(request))));
     scope.get<TenantParams>('/:tenant/.well-known/openid-configuration', oauth((request, origin) => openIdConfigurationV1(origin, request.params.tenant, segmentOrThrow(request))));
+    // The key never changes while the service runs: its JWKS is made once.
+    const jwks = signingKeys(core.key);
     const keys = oauth((request) => {
       segmentOrThrow(request);
-      return signingKeys(core.key);
+      return jwks;
     });
     scope.get<TenantParams>('/:tenant/discovery/v2.0/keys', keys);
     scope.get<TenantParams>('/:tenant/discovery/keys', keys);

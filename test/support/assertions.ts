@@ -30,3 +30,13 @@ export function assertGraphErrorEnvelope(res: TestResponse): void {
   assert.equal(error.innerError['request-id'], requestId);
   assert.equal(error.innerError['client-request-id'], res.headers.get('client-request-id'));
 }
+
+/** Runs `call`, which must throw (or reject), and returns what it threw, for the test to look at. */
+export async function thrown(call: () => Promise<unknown>, what = 'the call'): Promise<any> {
+  try {
+    await call();
+  } catch (err) {
+    return err;
+  }
+  assert.fail(`expected ${what} to throw`);
+}
