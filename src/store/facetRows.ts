@@ -100,6 +100,25 @@ export function rowOf(table: FacetTable<any>, owner: ProfileOwner, item: ItemFac
   } as FacetRow;
 }
 
+/** The columns itemOf reads: itemFacet's (not the owner's keys, which the query names) and the collection's own. */
+export const itemColumnsOf = oncePer((table: FacetTable<any>): string[] => [
+  'id',
+  'created_date_time',
+  'last_modified_date_time',
+  ...(['created_by', 'modified_by'] as const).flatMap((prefix) =>
+    (['user', 'application'] as const).flatMap((member) => [identityColumn(prefix, member, 'id'), identityColumn(prefix, member, 'name')]),
+  ),
+  'allowed_audiences',
+  'inference_present',
+  'inference_confidence_score',
+  'inference_user_has_verified_accuracy',
+  'is_searchable',
+  'source_present',
+  'source_types',
+  'version',
+  ...ownColumns(table).map(([, own]) => own.column),
+]);
+
 /** The item a row holds. */
 export function itemOf<T extends ItemFacet>(table: FacetTable<T>, row: FacetRow): T {
   const item: ItemFacet & Record<string, unknown> = {

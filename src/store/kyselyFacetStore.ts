@@ -4,10 +4,12 @@
 import { sql, type ExpressionBuilder, type Kysely } from 'kysely';
 import type { ItemFacet } from '../model/itemFacet.ts';
 import type { ProfileOwner } from '../model/profileOwner.ts';
+import type { LiteralValue } from '../graph/odata/ast.ts';
 import { matchable } from '../model/storableText.ts';
-import { changedColumns, itemOf, modificationColumns, rowOf, type FacetRow } from './facetRows.ts';
+import { changedColumns, itemColumnsOf, itemOf, modificationColumns, rowOf, type FacetRow } from './facetRows.ts';
 import type { FacetTable } from './facetTable.ts';
-import { afterSql, columnMapOf, filterSql, orderBySql, sortKeys } from './querySql.ts';
+import { PreparedQuery, preparedByShape } from './preparedQuery.ts';
+import { afterSql, columnMapOf, filterSql, orderBySql, sortKeys, type SortKey } from './querySql.ts';
 import type { FacetStore, NotWritten, VersionCondition } from './types.ts';
 
 /** Rows of every collection's table, by table name (FacetTable names them; the store never hard-codes one). */
@@ -22,10 +24,14 @@ type Tables = Record<string, FacetRow>;
  * gets its own outcome. Not for PostgreSQL, whose connection pool already commits concurrent inserts together.
  * (Written here: no library batches work per event-loop turn over Kysely.)
  */
-function groupCommitted(db: Kysely<Tables>, table: string, isUnavailable: (err: unknown) => boolean, onBatch?: (size: number) => void) {
+function groupCommitted(
+  db: Kysely<Tables>,
+  insertOne: (executor: Kysely<Tables>, row: FacetRow) => Promise<unknown>,
+  isUnavailable: (err: unknown) => boolean,
+  onBatch?: (size: number) => void,
+) {
   type Pending = { row: FacetRow; resolve: () => void; reject: (err: unknown) => void };
   let pending: Pending[] = [];
-  const insertOne = (executor: Kysely<Tables>, row: FacetRow) => executor.insertInto(table).values(row).execute();
   async function flush(): Promise<void> {
     const batch = pending;
     pending = [];
@@ -71,16 +77,59 @@ export interface FacetStoreOptions {
   readonly onGroupCommit?: (batchSize: number) => void;
 }
 
+/** The keyset values of a position as the sort keys store them (null stays null: the query's shape says so). */
+const storedPosition = (keys: readonly SortKey[], after: readonly (LiteralValue | null)[]) =>
+  after.map((v, i) => (v === null ? null : keys[i]!.toSql(v)));
+
 export function kyselyFacetStore<T extends ItemFacet>(anyDb: Kysely<any>, table: FacetTable<T>, options: FacetStoreOptions = {}): FacetStore<T> {
   const db = anyDb as Kysely<Tables>;
   const name = table.name;
   const columns = columnMapOf(table);
-  const insertRow = options.groupCommit
-    ? groupCommitted(db, name, options.isUnavailable ?? (() => false), options.onGroupCommit)
-    : async (row: FacetRow) => void (await db.insertInto(name).values(row).execute());
-  const owned = (owner: ProfileOwner) =>
-    db.selectFrom(name).selectAll().where('tenant_id', '=', owner.tenantId).where('user_id', '=', owner.userId);
+  // The item's columns by name (never *): the owner's keys are known already, and a statement's columns stay what
+  // they were when it was prepared, whatever a later migration adds.
+  const itemColumns = itemColumnsOf(table);
+  const owned = (owner: { tenantId: unknown; userId: unknown }) =>
+    db.selectFrom(name).select(itemColumns).where('tenant_id', '=', owner.tenantId as string).where('user_id', '=', owner.userId as string);
   const toItem = (row: Record<string, unknown>) => itemOf(table, row as FacetRow);
+
+  // The queries every request makes, prepared once (preparedQuery.ts); rarer ones (filters, conditional writes,
+  // updates) are built per call.
+  const getOne = new PreparedQuery(['tenantId', 'userId', 'id'], (p) => owned(p).where('id', '=', p.id));
+  const countAll = new PreparedQuery(['tenantId', 'userId'], (p) =>
+    db
+      .selectFrom(name)
+      .select((eb) => eb.fn.countAll<number | string | bigint>().as('n'))
+      .where('tenant_id', '=', p.tenantId)
+      .where('user_id', '=', p.userId),
+  );
+  const deleteOne = new PreparedQuery(['tenantId', 'userId', 'id'], (p) =>
+    db.deleteFrom(name).where('tenant_id', '=', p.tenantId).where('user_id', '=', p.userId).where('id', '=', p.id),
+  );
+  /** A page in one order, after a position whose null values are these (or from the start). */
+  const pages = preparedByShape<string, Record<string, unknown>>(256);
+  const pageQuery = (keys: readonly SortKey[], after: readonly (LiteralValue | null)[] | undefined) => {
+    const shape = `${keys.map((k) => k.shape).join(',')}|${after ? after.map((v) => (v === null ? 'n' : 'v')).join('') : '-'}`;
+    return pages(shape, () => {
+      const positions = after ? after.map((v, i) => (v === null ? null : `after${i}`)) : [];
+      const names = ['tenantId', 'userId', 'limit', 'offset', ...positions.filter((n) => n !== null)];
+      return new PreparedQuery(names, (p) => {
+        let query = owned({ tenantId: p.tenantId, userId: p.userId });
+        // The placeholders stand for values already in stored form (storedPosition), so no key converts them again.
+        if (after) query = query.where(afterSql(keys.map((k) => ({ ...k, toSql: (v) => v })), positions.map((n) => (n === null ? null : p[n]))));
+        for (const order of orderBySql(keys)) query = query.orderBy(order);
+        return query.limit(p.limit).offset(p.offset);
+      });
+    });
+  };
+  /** An insert of a row with these columns. */
+  const inserts = preparedByShape<string, unknown>(16);
+  const insertOne = (executor: Kysely<Tables>, row: FacetRow) => {
+    const names = Object.keys(row);
+    return inserts(names.join(','), () => new PreparedQuery(names, (p) => db.insertInto(name).values(p))).run(executor, row);
+  };
+  const insertRow = options.groupCommit
+    ? groupCommitted(db, insertOne, options.isUnavailable ?? (() => false), options.onGroupCommit)
+    : async (row: FacetRow) => void (await insertOne(db, row));
   /**
    * After a write matched no row: was there no such item, or was its version excluded? Read after the write, so it
    * answers for a moment just after it (an item deleted in between is 'notFound'); either way nothing was written.
@@ -93,26 +142,36 @@ export function kyselyFacetStore<T extends ItemFacet>(anyDb: Kysely<any>, table:
   return {
     async list(owner, q) {
       const keys = sortKeys(columns, q.orderBy);
-      let query = owned(owner);
-      if (q.filter) query = query.where(filterSql(columns, q.filter));
+      if (!q.filter) {
+        const values: Record<string, unknown> = { tenantId: owner.tenantId, userId: owner.userId, limit: q.limit, offset: q.skip };
+        if (q.after) storedPosition(keys, q.after).forEach((v, i) => v !== null && (values[`after${i}`] = v));
+        const { rows } = await pageQuery(keys, q.after).run(db, values);
+        return rows.map(toItem);
+      }
+      let query = owned(owner).where(filterSql(columns, q.filter));
       if (q.after) query = query.where(afterSql(keys, q.after));
       for (const order of orderBySql(keys)) query = query.orderBy(order);
       const rows = await query.limit(q.limit).offset(q.skip).execute();
       return rows.map(toItem);
     },
     async count(owner, filter) {
-      let query = db
-        .selectFrom(name)
-        .select((eb) => eb.fn.countAll<number | string | bigint>().as('n'))
-        .where('tenant_id', '=', owner.tenantId)
-        .where('user_id', '=', owner.userId);
-      if (filter) query = query.where(filterSql(columns, filter));
-      const row = await query.executeTakeFirstOrThrow();
-      return Number(row.n); // PostgreSQL's count is a bigint, which its driver returns as a string
+      let row: { n: number | string | bigint } | undefined;
+      if (!filter) {
+        row = (await countAll.run(db, owner)).rows[0] as typeof row;
+      } else {
+        row = await db
+          .selectFrom(name)
+          .select((eb) => eb.fn.countAll<number | string | bigint>().as('n'))
+          .where('tenant_id', '=', owner.tenantId)
+          .where('user_id', '=', owner.userId)
+          .where(filterSql(columns, filter))
+          .executeTakeFirstOrThrow();
+      }
+      return Number(row!.n); // PostgreSQL's count is a bigint, which its driver returns as a string
     },
     async get(owner, id) {
       if (!matchable(id)) return undefined;
-      const row = await owned(owner).where('id', '=', id).executeTakeFirst();
+      const [row] = (await getOne.run(db, { tenantId: owner.tenantId, userId: owner.userId, id })).rows;
       return row && toItem(row);
     },
     async insert(owner, item) {
@@ -127,19 +186,21 @@ export function kyselyFacetStore<T extends ItemFacet>(anyDb: Kysely<any>, table:
         .where('user_id', '=', owner.userId)
         .where('id', '=', id)
         .where((eb) => versionMeets(eb, condition))
-        .returningAll()
+        .returning(itemColumns)
         .executeTakeFirst();
       return row ? toItem(row) : whyNotWritten(owner, id, condition);
     },
     async delete(owner, id, condition) {
       if (!matchable(id)) return 'notFound';
-      const result = await db
-        .deleteFrom(name)
-        .where('tenant_id', '=', owner.tenantId)
-        .where('user_id', '=', owner.userId)
-        .where('id', '=', id)
-        .where((eb) => versionMeets(eb, condition))
-        .executeTakeFirst();
+      const result = condition
+        ? await db
+            .deleteFrom(name)
+            .where('tenant_id', '=', owner.tenantId)
+            .where('user_id', '=', owner.userId)
+            .where('id', '=', id)
+            .where((eb) => versionMeets(eb, condition))
+            .executeTakeFirst()
+        : { numDeletedRows: (await deleteOne.run(db, { tenantId: owner.tenantId, userId: owner.userId, id })).numAffectedRows ?? 0n };
       return result.numDeletedRows > 0n ? true : whyNotWritten(owner, id, condition);
     },
   };

@@ -143,24 +143,27 @@ export interface SortKey {
   readonly expr: RawBuilder<unknown>;
   readonly toSql: (v: Exclude<LiteralValue, null>) => unknown;
   readonly descending: boolean;
+  /** What it sorts by and which way, as text: queries are prepared once per shape of order (kyselyFacetStore.ts). */
+  readonly shape: string;
 }
 
 export function sortKeys(map: ColumnMap, items: readonly OrderByItem[]): SortKey[] {
   return items.map((item) => {
     const column = columnOf(map, item.property);
     const descending = item.descending;
+    const shape = `${item.property.path.join('/')}${descending ? ' desc' : ''}`;
     switch (column.kind) {
       case 'text':
       case 'number':
-        return { expr: sql.ref(column.column), toSql: (v) => v, descending };
+        return { expr: sql.ref(column.column), toSql: (v) => v, descending, shape };
       case 'boolean':
-        return { expr: sql.ref(column.column), toSql: (v) => (v ? 1 : 0), descending };
+        return { expr: sql.ref(column.column), toSql: (v) => (v ? 1 : 0), descending, shape };
       case 'enum': {
         const rank = sql`case ${sql.ref(column.column)} ${sql.join(
           column.members.map((m, i) => sql`when ${sql.lit(m)} then ${sql.lit(i)}`),
           sql` `,
         )} end`;
-        return { expr: rank, toSql: (v) => column.members.indexOf(String(v)), descending };
+        return { expr: rank, toSql: (v) => column.members.indexOf(String(v)), descending, shape };
       }
       default:
         throw new Error(`cannot sort by ${item.property.path.join('/')}`); // the parser refuses these
