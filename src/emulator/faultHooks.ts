@@ -23,29 +23,41 @@ export function installFaults(app: FastifyInstance, faults: Faults, listener?: F
     for (const release of waiting) release();
   });
 
-  app.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
-    if (isControlPath(request.url)) return;
-    const fault = faults.take(request.method, pathOf(request.url));
-    if (!fault) return;
+  // Most requests meet no fault: they pass without a promise (a callback hook); one that meets a fault is answered,
+  // delayed or dropped by `apply`, and goes on to its route only if the fault was a delay alone.
+  app.addHook('onRequest', (request: FastifyRequest, reply: FastifyReply, done: (err?: Error) => void) => {
+    const fault = isControlPath(request.url) ? undefined : faults.take(request.method, pathOf(request.url));
+    if (!fault) return done();
+    apply(request, reply, fault).then((answered) => answered || done(), done);
+  });
+
+  /** Does what `fault` says; true when it answered (or dropped) the request, false when the route goes on. */
+  async function apply(request: FastifyRequest, reply: FastifyReply, fault: Fault): Promise<boolean> {
     const { status, retryAfterSeconds, delayMs, drop } = fault.respond;
     await listener?.matched(request, fault, { readBody: status !== undefined || drop === true });
     if (delayMs) await pause(delayMs, request, waiting);
     if (request.raw.socket.destroyed) {
       // The client gave up while the delay ran: nothing to answer, and the request must not run unseen.
       reply.hijack();
-      return reply;
+      return true;
     }
     if (drop) {
       // An inner request of a $batch arrives through app.inject(): it has no connection of its own (errors.ts).
-      if (batchStep.getStore()) return sendError(request, reply, graphErrors.injectedDropInBatch(fault.id));
+      if (batchStep.getStore()) {
+        sendError(request, reply, graphErrors.injectedDropInBatch(fault.id));
+        return true;
+      }
       await listener?.dropped(request);
       reply.hijack();
       request.raw.socket.destroy();
-      return reply;
+      return true;
     }
-    if (status !== undefined) return sendError(request, reply, graphErrors.injectedFault(status, fault.id, retryAfterSeconds));
-    // A delay alone: the request goes on to its route.
-  });
+    if (status !== undefined) {
+      sendError(request, reply, graphErrors.injectedFault(status, fault.id, retryAfterSeconds));
+      return true;
+    }
+    return false; // a delay alone: the request goes on to its route
+  }
 }
 
 /** Waits `ms`, or less if the client closes the connection or the service stops meanwhile. */

@@ -1,6 +1,7 @@
 // The request journal: the last requests the service answered (a bounded ring), for a test to check what its app
 // sent. What goes in is decided by journalHooks.ts; this keeps, filters and forgets the entries.
 import { graphErrors } from '../graph/errors.ts';
+import type { Principal } from '../identity/principal.ts';
 import { pathPattern } from './paths.ts';
 
 /** The caller as the request's token names it (never the token itself). */
@@ -73,8 +74,57 @@ export interface RecordedMessage {
   message(): JournalMessage;
 }
 
-/** An entry as kept: its messages recorded, not yet worked out. */
-export type JournalRecord = Omit<JournalEntry, 'request' | 'response'> & { request: RecordedMessage; response: RecordedMessage };
+/**
+ * An entry as kept: what the request's way hands over as it is (the URL, the clock, the verified caller, the messages),
+ * worked out into a JournalEntry when the journal is read.
+ */
+export interface JournalRecord extends Pick<JournalEntry, 'id' | 'durationMs' | 'method' | 'status' | 'requestId' | 'clientRequestId' | 'fault' | 'batch'> {
+  /** The URL as sent: path and query string. */
+  readonly url: string;
+  /** When the request arrived, in ms since the epoch. */
+  readonly startedAtMs: number;
+  readonly caller: Principal | null;
+  readonly request: RecordedMessage;
+  readonly response: RecordedMessage;
+}
+
+/** The caller as the journal shows it: who, and with which permissions (never the token). */
+function callerView(p: Principal): JournalCaller {
+  const view: JournalCaller = { kind: p.kind, tenantId: p.tenantId };
+  if (p.userId) view.userId = p.userId;
+  if (p.userPrincipalName) view.userPrincipalName = p.userPrincipalName;
+  if (p.appId) view.appId = p.appId;
+  if (p.kind === 'delegated') view.scopes = [...p.scopes];
+  else view.roles = [...p.roles];
+  if (p.directoryRoles.size > 0) view.directoryRoles = [...p.directoryRoles];
+  return view;
+}
+
+const pathOf = (r: JournalRecord) => {
+  const q = r.url.indexOf('?');
+  return q < 0 ? r.url : r.url.slice(0, q);
+};
+
+function entryOf(r: JournalRecord): JournalEntry {
+  const q = r.url.indexOf('?');
+  const entry: JournalEntry = {
+    id: r.id,
+    startedAt: new Date(r.startedAtMs).toISOString(),
+    durationMs: r.durationMs,
+    method: r.method,
+    path: pathOf(r),
+    query: q < 0 ? '' : r.url.slice(q + 1),
+    status: r.status,
+    requestId: r.requestId,
+    clientRequestId: r.clientRequestId,
+    caller: r.caller && callerView(r.caller),
+    request: r.request.message(),
+    response: r.response.message(),
+  };
+  if (r.fault !== undefined) entry.fault = r.fault;
+  if (r.batch) entry.batch = r.batch;
+  return entry;
+}
 
 export interface JournalOptions {
   /** How many entries are kept; the oldest go first. */
@@ -88,9 +138,13 @@ export const JOURNAL_MAX_BODY_BYTES = 16 * 1024;
 
 const FILTER_NAMES = ['method', 'path', 'status'] as const;
 
+/** Entries past the capacity are dropped this many at a time. */
+const DROP_EVERY = 100;
+
 export class RequestJournal {
   readonly capacity: number;
   readonly maxBodyBytes: number;
+  /** The newest `capacity` of them are the journal (older ones are dropped in bulk, not one per request). */
   private entries: JournalRecord[] = [];
   private lastId = 0;
 
@@ -106,26 +160,29 @@ export class RequestJournal {
 
   add(entry: JournalRecord): void {
     this.entries.push(entry);
+    if (this.entries.length >= this.capacity + DROP_EVERY) this.entries.splice(0, this.entries.length - this.capacity);
+  }
+
+  private kept(): JournalRecord[] {
     if (this.entries.length > this.capacity) this.entries.splice(0, this.entries.length - this.capacity);
+    return this.entries;
   }
 
   /** The entries `filter` selects, oldest first (by arrival). Throws a 400 GraphError for a bad filter. */
   list(filter: JournalFilter = {}): JournalEntry[] {
-    const selected = this.entries.filter(entryFilter(filter));
+    const selected = this.kept().filter(entryFilter(filter));
     // Added as they finish; listed as they arrived (a $batch before its inner requests, a slow request in its place).
-    return selected
-      .sort((a, b) => a.id - b.id)
-      .map((e) => structuredClone({ ...e, request: e.request.message(), response: e.response.message() }));
+    return selected.sort((a, b) => a.id - b.id).map((e) => structuredClone(entryOf(e)));
   }
 
   count(filter: JournalFilter = {}): number {
-    return this.entries.filter(entryFilter(filter)).length;
+    return this.kept().filter(entryFilter(filter)).length;
   }
 
   /** Forgets the entries `filter` selects (every entry without one); returns how many. */
   remove(filter: JournalFilter = {}): number {
     const selected = entryFilter(filter);
-    const before = this.entries.length;
+    const before = this.kept().length;
     this.entries = this.entries.filter((e) => !selected(e));
     return before - this.entries.length;
   }
@@ -148,10 +205,8 @@ export function filterFromQuery(query: Record<string, unknown>): JournalFilter {
   return filter;
 }
 
-type Filtered = Pick<JournalEntry, 'method' | 'path' | 'status'>;
-
-function entryFilter({ method, path, status }: JournalFilter): (e: Filtered) => boolean {
-  const conditions: ((e: Filtered) => boolean)[] = [];
+function entryFilter({ method, path, status }: JournalFilter): (e: JournalRecord) => boolean {
+  const conditions: ((e: JournalRecord) => boolean)[] = [];
   if (method !== undefined) {
     if (typeof method !== 'string' || !/^[A-Za-z]+$/.test(method)) throw graphErrors.invalidRequest(`The filter 'method' must be an HTTP method such as GET; got ${JSON.stringify(method)}.`);
     const upper = method.toUpperCase();
@@ -160,7 +215,7 @@ function entryFilter({ method, path, status }: JournalFilter): (e: Filtered) => 
   if (path !== undefined) {
     const pattern = typeof path === 'string' ? pathPattern(path) : { reason: 'must be a string' };
     if ('reason' in pattern) throw graphErrors.invalidRequest(`The filter 'path' ${pattern.reason}; got ${JSON.stringify(path)}.`);
-    conditions.push((e) => pattern.matches(e.path));
+    conditions.push((e) => pattern.matches(pathOf(e)));
   }
   if (status !== undefined) {
     const text = String(status);

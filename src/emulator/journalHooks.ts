@@ -12,7 +12,7 @@ import type { Fault } from './faults.ts';
 import { isControlPath } from './paths.ts';
 import { isAuthorityPath } from '../authority/index.ts';
 import { isWebPath } from '../web/routes.ts';
-import type { JournalCaller, JournalMessage, RecordedMessage, RequestJournal } from './journal.ts';
+import type { JournalMessage, RecordedMessage, RequestJournal } from './journal.ts';
 
 const notJournaled = (url: string): boolean =>
   isControlPath(url) || isAuthorityPath(url) || isWebPath(url) || /^\/(?:health|metrics|beta\/docs)(?:[/?]|$)/i.test(url);
@@ -35,10 +35,10 @@ class BodyCapture {
     this.kept += part.length;
   }
 
-  recorded(headers: JournalMessage['headers'], contentType: unknown): RecordedMessage {
+  recorded(sent: FastifyRequest['headers'], contentType: unknown): RecordedMessage {
     return {
       message: () => {
-        const message: JournalMessage = { headers, bodyBytes: this.total, bodyTruncated: this.total > this.kept };
+        const message: JournalMessage = { headers: journaledHeaders(sent), bodyBytes: this.total, bodyTruncated: this.total > this.kept };
         if (this.read && this.total > 0) message.body = bodyValue(Buffer.concat(this.chunks), !message.bodyTruncated, contentType);
         return message;
       },
@@ -50,10 +50,11 @@ class BodyCapture {
  * A response as it was handed to the connection: the payload itself is kept (a string is never changed; a Buffer is
  * copied), and its size, headers and body are worked out when the journal is read.
  */
-function recordedResponse(headers: JournalMessage['headers'], payload: unknown, limit: number): RecordedMessage {
+function recordedResponse(sent: Record<string, unknown>, payload: unknown, limit: number): RecordedMessage {
   const body = typeof payload === 'string' ? payload : Buffer.isBuffer(payload) ? Buffer.from(payload) : undefined;
   return {
     message: () => {
+      const headers = shownHeaders(sent);
       if (body === undefined) return { headers, bodyBytes: 0, bodyTruncated: false };
       const bytes = typeof body === 'string' ? Buffer.from(body) : body;
       // Node adds Content-Length after the hooks; the journal shows what the client got.
@@ -80,19 +81,19 @@ function bodyValue(bytes: Buffer, whole: boolean, contentType: unknown): unknown
 
 interface Pending {
   readonly id: number;
-  readonly startedAt: Date;
+  readonly startedAtMs: number;
   readonly started: number;
-  readonly headers: Record<string, string | string[]>;
   readonly batch?: { outer: number; id: string };
-  readonly requestBody: BodyCapture;
+  /** Made when a body is read. */
+  requestBody?: BodyCapture;
   fault?: string;
   done: boolean;
 }
 
 /** The request's headers with the Authorization value hidden: its scheme stays, so a test sees what was sent. */
-function journaledHeaders(request: FastifyRequest): Record<string, string | string[]> {
+function journaledHeaders(sent: FastifyRequest['headers']): Record<string, string | string[]> {
   const headers: Record<string, string | string[]> = {};
-  for (const [name, value] of Object.entries(request.headers)) {
+  for (const [name, value] of Object.entries(sent)) {
     if (value === undefined) continue;
     headers[name] = name === 'authorization' || name === 'proxy-authorization' ? redacted(String(value)) : value;
   }
@@ -104,16 +105,12 @@ const redacted = (value: string): string => {
   return scheme ? `${scheme} <redacted>` : '<redacted>';
 };
 
-const callerView = (p: Principal): JournalCaller => {
-  const view: JournalCaller = { kind: p.kind, tenantId: p.tenantId };
-  if (p.userId) view.userId = p.userId;
-  if (p.userPrincipalName) view.userPrincipalName = p.userPrincipalName;
-  if (p.appId) view.appId = p.appId;
-  if (p.kind === 'delegated') view.scopes = [...p.scopes];
-  else view.roles = [...p.roles];
-  if (p.directoryRoles.size > 0) view.directoryRoles = [...p.directoryRoles];
-  return view;
-};
+/** Response headers as the journal shows them (Node keeps numbers as numbers). */
+function shownHeaders(sent: Record<string, unknown>): JournalMessage['headers'] {
+  const headers: JournalMessage['headers'] = {};
+  for (const [name, value] of Object.entries(sent)) if (value !== undefined) headers[name] = Array.isArray(value) ? value.map(String) : String(value);
+  return headers;
+}
 
 const hasBody = (request: FastifyRequest): boolean =>
   request.headers['transfer-encoding'] !== undefined || Number(request.headers['content-length'] ?? 0) > 0;
@@ -131,53 +128,58 @@ export function installJournal(app: FastifyInstance, journal: RequestJournal, { 
   const pending = new WeakMap<FastifyRequest, Pending>();
 
   /** The caller the request's token names: as its route verified it, or verified here if no route did. */
-  async function callerOf(request: FastifyRequest): Promise<JournalCaller | null> {
+  async function callerOf(request: FastifyRequest): Promise<Principal | null> {
     const verified = request.verifiedCaller;
     if (verified === 'refused') return null;
-    if (verified) return callerView(verified);
+    if (verified) return verified;
     const token = /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(request.headers.authorization ?? '')?.[1];
     if (!token) return null;
     try {
-      return callerView(await verifier.verify(token));
+      return await verifier.verify(token);
     } catch {
       return null;
     }
   }
 
-  async function finish(request: FastifyRequest, p: Pending, answer: { status: number; headers: JournalMessage['headers']; payload: unknown } | null): Promise<void> {
+  /** The request's message: its headers (kept as sent, redacted when read) and the body, if one was read. */
+  function requestMessage(request: FastifyRequest, p: Pending): RecordedMessage {
+    const sent = request.headers;
+    const capture = p.requestBody;
+    if (capture) return capture.recorded(sent, sent['content-type']);
+    return { message: () => ({ headers: journaledHeaders(sent), bodyBytes: 0, bodyTruncated: false }) };
+  }
+
+  async function finish(request: FastifyRequest, p: Pending, answer: { status: number; headers: Record<string, unknown>; payload: unknown } | null): Promise<void> {
     p.done = true;
     const durationMs = Math.round((performance.now() - p.started) * 10) / 10;
     const caller = await callerOf(request);
-    const [path = '', ...query] = request.url.split('?');
+    const clientRequestId = request.headers['client-request-id'];
     journal.add({
       id: p.id,
-      startedAt: p.startedAt.toISOString(),
+      startedAtMs: p.startedAtMs,
       durationMs,
       method: request.method,
-      path,
-      query: query.join('?'),
+      url: request.url,
       status: answer?.status ?? null,
       requestId: request.id,
-      clientRequestId: typeof request.headers['client-request-id'] === 'string' ? request.headers['client-request-id'] : null,
+      clientRequestId: typeof clientRequestId === 'string' ? clientRequestId : null,
       caller,
-      request: p.requestBody.recorded(p.headers, request.headers['content-type']),
+      request: requestMessage(request, p),
       response: recordedResponse(answer?.headers ?? {}, answer?.payload, journal.maxBodyBytes),
       ...(p.fault !== undefined ? { fault: p.fault } : {}),
       ...(p.batch ? { batch: p.batch } : {}),
     });
   }
 
-  app.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
-    if (notJournaled(request.url)) return;
+  app.addHook('onRequest', (request: FastifyRequest, reply: FastifyReply, done: () => void) => {
+    if (notJournaled(request.url)) return done();
     const step = batchStep.getStore();
     const outer = step && pending.get(step.outer);
     const p: Pending = {
       id: journal.nextId(),
-      startedAt: new Date(),
+      startedAtMs: Date.now(),
       started: performance.now(),
-      headers: journaledHeaders(request),
       batch: outer && step ? { outer: outer.id, id: step.id } : undefined,
-      requestBody: new BodyCapture(journal.maxBodyBytes),
       done: false,
     };
     pending.set(request, p);
@@ -185,15 +187,17 @@ export function installJournal(app: FastifyInstance, journal: RequestJournal, { 
     reply.raw.once('close', () => {
       if (!p.done) void finish(request, p, null);
     });
+    done();
   });
 
   // A copy of the body's first bytes as the parser reads it: what was sent, even when it turns out not to be JSON.
   app.addHook('preParsing', async (request: FastifyRequest, _reply: FastifyReply, payload) => {
     const p = pending.get(request);
     if (!p || !hasBody(request)) return payload;
+    const capture = (p.requestBody ??= new BodyCapture(journal.maxBodyBytes));
     const tee = new Transform({
       transform(chunk: Buffer, _encoding, done) {
-        p.requestBody.add(chunk);
+        capture.add(chunk);
         done(null, chunk);
       },
     });
@@ -204,9 +208,8 @@ export function installJournal(app: FastifyInstance, journal: RequestJournal, { 
   app.addHook('onSend', async (request: FastifyRequest, reply: FastifyReply, payload: unknown) => {
     const p = pending.get(request);
     if (!p || p.done) return payload;
-    const headers: JournalMessage['headers'] = {};
-    for (const [name, value] of Object.entries(reply.getHeaders())) if (value !== undefined) headers[name] = Array.isArray(value) ? value : String(value);
-    await finish(request, p, { status: reply.statusCode, headers, payload });
+    // getHeaders() is a copy of its own: kept as it is, shown as text when the journal is read.
+    await finish(request, p, { status: reply.statusCode, headers: reply.getHeaders(), payload });
     return payload;
   });
 
@@ -217,8 +220,9 @@ export function installJournal(app: FastifyInstance, journal: RequestJournal, { 
       p.fault = fault.id;
       // The fault answers before any route reads the body: read here, so the journal shows what was sent.
       if (!readBody || !hasBody(request)) return;
+      const capture = (p.requestBody ??= new BodyCapture(journal.maxBodyBytes));
       try {
-        for await (const chunk of request.raw) p.requestBody.add(chunk as Buffer);
+        for await (const chunk of request.raw) capture.add(chunk as Buffer);
       } catch {
         // the client went away while sending: the journal keeps what came
       }

@@ -20,7 +20,10 @@ export interface MetricsOptions {
 
 /** Counts `api`'s requests and serves /metrics on it or on `ownListener`, which is closed with `api`. */
 export function installMetrics(api: FastifyInstance, metrics: ServiceMetrics, { store, ownListener }: MetricsOptions): void {
-  api.addHook('onResponse', async (request, reply) => metrics.answered(routeOf(request), request.method, reply.statusCode, reply.elapsedTime / 1000));
+  api.addHook('onResponse', (request, reply, done) => {
+    metrics.answered(routeOf(request), request.method, reply.statusCode, reply.elapsedTime / 1000);
+    done();
+  });
   if (store.poolStats) metrics.watchPool(store.poolStats.bind(store));
   if (ownListener) {
     installGraphConventions(ownListener);
