@@ -37,11 +37,18 @@ export interface ServiceParts {
 }
 
 export async function startService(config: Config, { collections = PROFILE_COLLECTIONS }: ServiceParts = {}): Promise<RunningService> {
-  const logger = pino({
-    level: config.logLevel,
-    base: { service: 'graph-profile-phones' },
-    timestamp: pino.stdTimeFunctions.isoTime,
-  });
+  // Written to stdout without waiting: lines that come while a write is under way go out together in the next one,
+  // instead of one blocking write per request (about a tenth of a request's CPU, bench/RESULTS.md). Flushed at stop
+  // and at exit; a process killed with SIGKILL may lose the last lines.
+  const destination = pino.destination({ dest: 1, sync: false });
+  const logger = pino(
+    {
+      level: config.logLevel,
+      base: { service: 'graph-profile-phones' },
+      timestamp: pino.stdTimeFunctions.isoTime,
+    },
+    destination,
+  );
   // Started first, awaited later: making an RSA key (in memory) runs on the thread pool while the rest starts.
   const identity = identityFromConfig(config, logger);
   identity.catch(() => undefined); // its failure is thrown where it is awaited, not reported as unhandled before
@@ -116,6 +123,7 @@ export async function startService(config: Config, { collections = PROFILE_COLLE
         await closed;
         await store.close();
         logger.info('stopped');
+        await new Promise<void>((resolve) => destination.flush(() => resolve()));
       })();
       return stopping;
     },
