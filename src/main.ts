@@ -41,6 +41,7 @@ async function main(argv: string[]): Promise<number> {
   }
   switch (command) {
     case 'serve': {
+      const started = (await import('./memory.ts')).smallYoungGenerationWhileStarting();
       const [{ loadConfig }, { startService }, { default: closeWithGrace }] = await Promise.all([
         import('./config.ts'),
         import('./serve.ts'),
@@ -48,6 +49,7 @@ async function main(argv: string[]): Promise<number> {
       ]);
       const config = loadConfig(rest);
       const service = await startService(config);
+      started();
       // SIGTERM is what an orchestrator sends: drain first. SIGINT is a person at a terminal: stop at once.
       // A second signal, or the timeout, exits 1 whatever is unfinished.
       closeWithGrace(
