@@ -10,11 +10,22 @@ const SEEN_MAX = 50_000;
 export class Directory {
   /** Users already written with exactly these values by this process. */
   private readonly seen = new Set<string>();
+  /**
+   * Callers already remembered, by the object the token verifier answers with (one per token, kept while the token is
+   * cached): a client reusing its token costs one lookup per request, not a key made of its claims.
+   */
+  private remembered = new WeakSet<Principal>();
 
   constructor(private readonly users: UserStore) {}
 
   /** Records the signed-in user of a delegated token; a no-op after the first time. */
   async remember(p: Principal): Promise<void> {
+    if (this.remembered.has(p)) return;
+    await this.rememberClaims(p);
+    this.remembered.add(p);
+  }
+
+  private async rememberClaims(p: Principal): Promise<void> {
     if (p.kind !== 'delegated' || !p.userId) return;
     const user: DirectoryUser = {
       tenantId: p.tenantId,
@@ -39,6 +50,7 @@ export class Directory {
    */
   forget(): void {
     this.seen.clear();
+    this.remembered = new WeakSet();
   }
 
   /** The user named by id or userPrincipalName in the tenant, or undefined. */
