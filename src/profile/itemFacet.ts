@@ -84,5 +84,6 @@ export const itemFacetType: EntityTypeDef = { name: 'microsoft.graph.itemFacet',
  * The clock gives milliseconds; the last four digits are zeros rather than invented precision.
  */
 export function graphTimestamp(ms = Date.now()): string {
-  return new Date(ms).toISOString().replace(/\.(\d{3})Z$/, '.$10000Z');
+  const iso = new Date(ms).toISOString(); // always YYYY-MM-DDTHH:mm:ss.sssZ for the years a clock gives
+  return `${iso.slice(0, -1)}0000Z`;
 }
