@@ -11,6 +11,7 @@ import { ServiceMetrics } from './metrics/registry.ts';
 import type { ProfileCollection } from './profile/collection.ts';
 import { PROFILE_COLLECTIONS } from './profile/collections.ts';
 import { openStore } from './store/open.ts';
+import type { QueryListener } from './store/queryLog.ts';
 import { tlsFromConfig } from './tls.ts';
 import { ConfigError, type Config } from './config.ts';
 import { GraphError } from './graph/errors.ts';
@@ -34,9 +35,11 @@ export interface RunningService {
 export interface ServiceParts {
   /** The profile collections to serve: PROFILE_COLLECTIONS unless a test declares others. */
   readonly collections?: readonly ProfileCollection<any>[];
+  /** Told of every statement the store runs (a test reads their query plans); none: no hook at all. */
+  readonly onQuery?: QueryListener;
 }
 
-export async function startService(config: Config, { collections = PROFILE_COLLECTIONS }: ServiceParts = {}): Promise<RunningService> {
+export async function startService(config: Config, { collections = PROFILE_COLLECTIONS, onQuery }: ServiceParts = {}): Promise<RunningService> {
   // Written to stdout without waiting: lines that come while a write is under way go out together in the next one,
   // instead of one blocking write per request (about a tenth of a request's CPU, bench/RESULTS.md). Flushed at stop
   // and at exit; a process killed with SIGKILL may lose the last lines.
@@ -56,7 +59,7 @@ export async function startService(config: Config, { collections = PROFILE_COLLE
   const tls = await tlsFromConfig(config);
   // Made before the store opens: the store reports its group commits and failures to it.
   const metrics = config.metrics === 'on' ? new ServiceMetrics() : undefined;
-  const store = await openStore(config, collections.map((c) => c.table), { onWaiting: (message) => logger.warn(message), ...metrics?.storeEvents });
+  const store = await openStore(config, collections.map((c) => c.table), { onWaiting: (message) => logger.warn(message), onQuery, ...metrics?.storeEvents });
   const { verifier, devKey } = await identity.catch(async (err: unknown) => {
     await store.close();
     throw err;

@@ -4,6 +4,7 @@
 import type { Config } from '../config.ts';
 import type { ItemFacet } from '../model/itemFacet.ts';
 import type { FacetTable } from './facetTable.ts';
+import type { QueryListener } from './queryLog.ts';
 import type { FacetStore, Store } from './types.ts';
 
 export interface OpenEvents {
@@ -17,6 +18,8 @@ export interface OpenEvents {
    * reaches the caller.
    */
   onFailure?: (operation: string, unavailable: boolean) => void;
+  /** Told of every statement the store runs, with its parameters (for a test that reads their query plans). */
+  onQuery?: QueryListener;
 }
 
 /** `tables`: the profile collections' tables (profile/collections.ts); every opener of one database passes the same. */
@@ -32,8 +35,9 @@ export async function openStore(config: Config, tables: readonly FacetTable<any>
           startupWaitMs: config.pgStartupWaitMs,
           tables,
           onWaiting: events.onWaiting,
+          onQuery: events.onQuery,
         })
-      : await (await import('./sqlite.ts')).openSqliteStore({ dataDir: config.inMemory ? undefined : config.dataDir, synchronous: config.sqliteSynchronous, tables, onGroupCommit: events.onGroupCommit });
+      : await (await import('./sqlite.ts')).openSqliteStore({ dataDir: config.inMemory ? undefined : config.dataDir, synchronous: config.sqliteSynchronous, tables, onGroupCommit: events.onGroupCommit, onQuery: events.onQuery });
   return events.onFailure ? reportingFailures(store, events.onFailure) : store;
 }
 

@@ -8,6 +8,7 @@ import type { FacetTable } from './facetTable.ts';
 import { kyselyBackedStore } from './kyselyBackedStore.ts';
 import { postgresRateLimits } from './rateLimits.ts';
 import { migrateToLatest } from './migrations.ts';
+import { queryLog, type QueryListener } from './queryLog.ts';
 import type { Database } from './schema.ts';
 import { StoreStartError, type Store } from './types.ts';
 
@@ -25,6 +26,8 @@ export interface PostgresOptions {
   tables: readonly FacetTable<any>[];
   /** Told about each failed attempt while start-up waits for the database. */
   onWaiting?: (message: string) => void;
+  /** Told of every statement run (queryLog.ts). */
+  onQuery?: QueryListener;
 }
 
 /** The URL without password or query string: safe for logs and /health. */
@@ -102,7 +105,7 @@ export async function openPostgresStore(options: PostgresOptions): Promise<Store
   // dies between two queries of a checked-out client fails its next query. Neither may crash the process.
   pool.on('error', () => undefined);
   pool.on('connect', (client) => client.on('error', () => undefined));
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }), ...queryLog(options.onQuery) });
 
   const deadline = Date.now() + options.startupWaitMs;
   for (let attempt = 1; ; attempt++) {

@@ -36,10 +36,10 @@ const identitySetPaths = (property: 'createdBy' | 'lastModifiedBy', prefix: Iden
 
 /** Every itemFacet property path a query may name, and where it is stored. */
 export const facetColumnMap: Readonly<Record<string, Column>> = {
-  id: { kind: 'text', column: 'id' },
+  id: { kind: 'text', column: 'id', required: true },
   allowedAudiences: { kind: 'flags', column: 'allowed_audiences' },
-  createdDateTime: { kind: 'text', column: 'created_date_time' },
-  lastModifiedDateTime: { kind: 'text', column: 'last_modified_date_time' },
+  createdDateTime: { kind: 'text', column: 'created_date_time', required: true },
+  lastModifiedDateTime: { kind: 'text', column: 'last_modified_date_time', required: true },
   inference: { kind: 'present', column: 'inference_present' },
   'inference/confidenceScore': { kind: 'number', column: 'inference_confidence_score' },
   'inference/userHasVerifiedAccuracy': { kind: 'boolean', column: 'inference_user_has_verified_accuracy' },
@@ -143,6 +143,8 @@ export interface SortKey {
   readonly expr: RawBuilder<unknown>;
   readonly toSql: (v: Exclude<LiteralValue, null>) => unknown;
   readonly descending: boolean;
+  /** False for a column that refuses null (id, createdDateTime, a required property): where nulls sort is moot. */
+  readonly nullable: boolean;
   /** What it sorts by and which way, as text: queries are prepared once per shape of order (kyselyFacetStore.ts). */
   readonly shape: string;
 }
@@ -155,15 +157,15 @@ export function sortKeys(map: ColumnMap, items: readonly OrderByItem[]): SortKey
     switch (column.kind) {
       case 'text':
       case 'number':
-        return { expr: sql.ref(column.column), toSql: (v) => v, descending, shape };
+        return { expr: sql.ref(column.column), toSql: (v) => v, descending, nullable: !column.required, shape };
       case 'boolean':
-        return { expr: sql.ref(column.column), toSql: (v) => (v ? 1 : 0), descending, shape };
+        return { expr: sql.ref(column.column), toSql: (v) => (v ? 1 : 0), descending, nullable: !column.required, shape };
       case 'enum': {
         const rank = sql`case ${sql.ref(column.column)} ${sql.join(
           column.members.map((m, i) => sql`when ${sql.lit(m)} then ${sql.lit(i)}`),
           sql` `,
         )} end`;
-        return { expr: rank, toSql: (v) => column.members.indexOf(String(v)), descending, shape };
+        return { expr: rank, toSql: (v) => column.members.indexOf(String(v)), descending, nullable: !column.required, shape };
       }
       default:
         throw new Error(`cannot sort by ${item.property.path.join('/')}`); // the parser refuses these
@@ -171,8 +173,15 @@ export function sortKeys(map: ColumnMap, items: readonly OrderByItem[]): SortKey
   });
 }
 
+/**
+ * Nulls first ascending, last descending. A key that is never null is ordered plainly (asc, desc): PostgreSQL's
+ * indexes keep `asc nulls last`, so asking `nulls first` of the owner's index (tenant_id, user_id,
+ * created_date_time, id), moot as it is for those columns, would stop the index from giving the order, and every
+ * list would read and sort all of the owner's rows (at a large owner, by a Seq Scan). SQLite orders the same either way.
+ */
 export function orderBySql(keys: readonly SortKey[]): RawBuilder<unknown>[] {
-  return keys.map((k) => sql`${k.expr} ${sql.raw(k.descending ? 'desc nulls last' : 'asc nulls first')}`);
+  const direction = (k: SortKey) => (k.nullable ? (k.descending ? 'desc nulls last' : 'asc nulls first') : k.descending ? 'desc' : 'asc');
+  return keys.map((k) => sql`${k.expr} ${sql.raw(direction(k))}`);
 }
 
 /**
@@ -180,6 +189,13 @@ export function orderBySql(keys: readonly SortKey[]): RawBuilder<unknown>[] {
  * makes paging stable while rows are added and removed. The last key must be unique and not null (id).
  */
 export function afterSql(keys: readonly SortKey[], position: readonly LiteralValue[]): RawBuilder<SqlBool> {
+  // Keys that are never null and all one way (the default createdDateTime,id; id; number,id) compare as one row
+  // value: both databases read it as a range of the index from the position on, where the equivalent OR below
+  // makes each of them read every row after the position (two ranges) and sort them, for every further page.
+  if (keys.every((k) => !k.nullable && k.descending === keys[0]!.descending)) {
+    const values = keys.map((k, i) => k.toSql(position[i]!));
+    return sql<SqlBool>`(${sql.join(keys.map((k) => k.expr))}) ${sql.raw(keys[0]!.descending ? '<' : '>')} (${sql.join(values)})`;
+  }
   const alternatives: RawBuilder<SqlBool>[] = [];
   for (let i = 0; i < keys.length; i++) {
     const equalBefore = keys.slice(0, i).map((k, j) => equalTo(k, position[j]!));

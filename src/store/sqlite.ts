@@ -7,6 +7,7 @@ import { columnKindFrom, type StoreDialect } from './dialect.ts';
 import type { FacetTable } from './facetTable.ts';
 import { kyselyBackedStore } from './kyselyBackedStore.ts';
 import { migrateToLatest } from './migrations.ts';
+import { queryLog, type QueryListener } from './queryLog.ts';
 import type { Database } from './schema.ts';
 import type { Store } from './types.ts';
 
@@ -19,6 +20,8 @@ export interface SqliteOptions {
   tables: readonly FacetTable<any>[];
   /** Told the size of each group-committed batch of creates. */
   onGroupCommit?: (batchSize: number) => void;
+  /** Told of every statement run (queryLog.ts). */
+  onQuery?: QueryListener;
 }
 
 export const SQLITE_FILE = 'graph.sqlite';
@@ -92,7 +95,7 @@ export async function openSqliteStore(options: SqliteOptions): Promise<Store> {
   raw.pragma('journal_mode = WAL'); // a database in memory keeps its own journal mode (memory)
   raw.pragma(`synchronous = ${options.synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
   raw.pragma('busy_timeout = 5000');
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(raw) }) });
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(raw) }), ...queryLog(options.onQuery) });
   try {
     await migrateToLatest(db, sqliteDialect, options.tables);
   } catch (err) {
