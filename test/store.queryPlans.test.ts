@@ -279,9 +279,10 @@ async function postgresExplainer(url: string): Promise<Explainer> {
 
 const P = '(?:\\?|\\$\\d+)'; // a parameter, as SQLite (?) or PostgreSQL ($1) writes it
 const KINDS: [string, RegExp][] = [
-  ['phones.list', /^select \* from "phones" where .* limit /],
+  // An item is read by its columns (never *): "id", then the rest.
+  ['phones.list', /^select "id", [^()]* from "phones" where .* limit /],
   ['phones.count', /^select count\(\*\) as "n" from "phones" where /],
-  ['phones.get', new RegExp(`^select \\* from "phones" where "tenant_id" = ${P} and "user_id" = ${P} and "id" = ${P}$`)],
+  ['phones.get', new RegExp(`^select "id", [^()]* from "phones" where "tenant_id" = ${P} and "user_id" = ${P} and "id" = ${P}$`)],
   ['phones.whyNotWritten', /^select "id" from "phones" where /],
   ['phones.insert', /^insert into "phones" /],
   ['phones.update', /^update "phones" set /],
