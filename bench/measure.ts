@@ -1,6 +1,7 @@
-// One measured window: the load generator (bench/loader.mjs) in a process of its own drives the server; right before
-// its measured run starts and right after it ends, the server's CPU time (and the database's) is read from /proc,
-// and the server's VmRSS is sampled in between. CPU per request = CPU time in the window / responses in the window.
+// One measured window: the load generator (bench/loader.mjs) in a process of its own drives the server; as it marks
+// the window's start and end (the load running on before and after), the server's CPU time (and the database's) is
+// read from /proc, and the server's VmRSS is sampled in between. CPU per request = CPU time in the window / the
+// responses that arrived in it.
 import { createInterface } from 'node:readline';
 import { hasExited, ROOT, startChild, stopChild, type Child } from './children.ts';
 import { CLOCK_TICKS_PER_SECOND, cpuTicks, memory, postgresTicks, sampleRss } from './procStats.ts';
@@ -51,7 +52,7 @@ export interface MeasureOptions {
   readonly database?: boolean;
   /** How often the server's VmRSS is sampled in the window (ms). */
   readonly rssEveryMs?: number;
-  /** Called with each RSS sample as it is taken (the soak prints them). */
+  /** Called with each RSS sample as it is taken, and its seconds into the window (the soak keeps and prints them). */
   readonly onRss?: (kib: number, secondsIn: number) => void;
 }
 
@@ -72,8 +73,8 @@ export async function measure(o: MeasureOptions): Promise<Window> {
   let before: { cpu: number; db: number; at: number } | undefined;
   let after: { cpu: number; db: number; at: number } | undefined;
   let rss: ReturnType<typeof sampleRss> | undefined;
-  let rssTimer: NodeJS.Timeout | undefined;
   let result: LoaderResult | undefined;
+  let rssSamplesKiB: number[] = [];
   const read = () => ({ cpu: cpuTicks(pid), db: o.database ? postgresTicks() : 0, at: hrUs() });
   const lines = createInterface({ input: loader.proc.stdout! });
   lines.on('line', (line) => {
@@ -85,23 +86,16 @@ export async function measure(o: MeasureOptions): Promise<Window> {
     }
     if (msg.event === 'measuring' && !before && !hasExited(o.server)) {
       before = read();
-      rss = sampleRss(pid, o.rssEveryMs ?? 250);
-      if (o.onRss) {
-        const start = Date.now();
-        let seen = 0;
-        rssTimer = setInterval(() => {
-          while (seen < rss!.samples.length) o.onRss!(rss!.samples[seen++]!, (Date.now() - start) / 1000);
-        }, o.rssEveryMs ?? 250);
-      }
+      rss = sampleRss(pid, o.rssEveryMs ?? 250, o.onRss);
     } else if (msg.event === 'measured' && before && !after) {
       if (!hasExited(o.server)) after = read();
+      rssSamplesKiB = rss!.stop();
       result = msg as unknown as LoaderResult;
     }
   });
   await loader.exited;
   current = undefined;
-  clearInterval(rssTimer);
-  const rssSamplesKiB = rss?.stop() ?? [];
+  if (!after) rssSamplesKiB = rss?.stop() ?? [];
   let hwmKiB = 0;
   try {
     hwmKiB = memory(pid).hwmKiB;
@@ -116,6 +110,10 @@ export async function measure(o: MeasureOptions): Promise<Window> {
   if (load.timeouts) problems.push(`${load.timeouts} timeouts`);
   if (load.non2xx) problems.push(`${load.non2xx} non-2xx`);
   const unexpected = Object.entries(load.unexpected);
+  if (o.spec.kind === 'single') {
+    const wanted = o.spec.request.expectStatus;
+    for (const [code, n] of Object.entries(load.statusCodes)) if (Number(code) !== wanted) unexpected.push([`status ${code} (not ${wanted})`, n]);
+  }
   if (unexpected.length) problems.push(`unexpected answers: ${unexpected.map(([what, n]) => `${what}×${n}`).join(', ')}`);
   if (result && load.responses === 0) problems.push('no responses');
   const us = (ticks: number) => (ticks * 1e6) / CLOCK_TICKS_PER_SECOND;

@@ -64,20 +64,26 @@ export function memory(pid: number): Memory {
   return { rssKiB: field('VmRSS'), hwmKiB: field('VmHWM') };
 }
 
-/** Samples VmRSS of `pid` every `everyMs` until stopped; the samples, in KiB. */
-export function sampleRss(pid: number, everyMs: number): { stop(): number[]; readonly samples: readonly number[] } {
+/**
+ * Samples VmRSS of `pid` now and every `everyMs` until stopped, and once more when stopped; the samples, in KiB.
+ * `onSample` is told of each as it is taken, with the seconds since the first.
+ */
+export function sampleRss(pid: number, everyMs: number, onSample?: (kib: number, secondsIn: number) => void): { stop(): number[] } {
   const samples: number[] = [];
+  const t0 = performance.now();
   const take = () => {
+    let kib: number;
     try {
-      samples.push(memory(pid).rssKiB);
+      kib = memory(pid).rssKiB;
     } catch {
-      // the process is gone: the caller sees that it exited
+      return; // the process is gone: the caller sees that it exited
     }
+    samples.push(kib);
+    onSample?.(kib, (performance.now() - t0) / 1000);
   };
   take();
   const timer = setInterval(take, everyMs);
   return {
-    samples,
     stop() {
       clearInterval(timer);
       take();

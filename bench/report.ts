@@ -9,8 +9,8 @@ import { ROOT } from './children.ts';
 export const fmt = (n: number, digits = 0) =>
   Number.isFinite(n) ? n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits }) : '-';
 
-/** autocannon's latency histogram has 1 ms resolution: 0 means under a millisecond. */
-export const ms = (n: number) => (!Number.isFinite(n) ? '-' : n < 1 ? '<1' : fmt(n));
+/** Latencies in ms (bench/loader.mjs keeps them exactly): a tenth of a millisecond below 10 ms. */
+export const ms = (n: number | null) => (n === null || !Number.isFinite(n) ? '-' : n < 10 ? fmt(n, 1) : fmt(n));
 export const mb = (kib: number) => (Number.isFinite(kib) && kib > 0 ? fmt(kib / 1024, 0) : '-');
 
 export function median(xs: readonly number[]): number {

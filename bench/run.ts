@@ -30,6 +30,8 @@ import { runProfile } from './profile.ts';
 import { appendResults, autocannonVersion, machine, revision } from './report.ts';
 import { SCENARIOS, scenarioByShort } from './scenarios.ts';
 import { build, postgresProblem } from './services.ts';
+import { runScale, scaleFlagged, scaleText } from './scale.ts';
+import { runSoak, soakText } from './soak.ts';
 import { runStartup, STARTUP_HEADER, startupTableRows } from './startup.ts';
 import { markdownTable, textTable } from './report.ts';
 
@@ -90,7 +92,10 @@ async function main(): Promise<number> {
     1000 *
     ((PROFILE ? perWindow + 120 : 0) +
       (parts.includes('load') ? ROUNDS * LOAD_SCENARIOS.length * perWindow : 0) +
-      (parts.includes('startup') ? (STARTUP_SAMPLES + 1) * 8 * 30 + 120 : 0));
+      (parts.includes('startup') ? (STARTUP_SAMPLES + 1) * 8 * 30 + 120 : 0) +
+      // two stores: seeding (a few minutes at most), then 2 × 5 jobs and 4 $skip jobs per round
+      (parts.includes('scale') ? 2 * (900 + ROUNDS * 14 * perWindow) : 0) +
+      (parts.includes('soak') ? SOAK_SECONDS + perWindow + 120 : 0));
   const watchdog = setTimeout(() => {
     log(`watchdog: the run took longer than ${budgetMs / 1000} s; stopping`);
     void stopLoad()
@@ -100,7 +105,8 @@ async function main(): Promise<number> {
   watchdog.unref();
   const machineNote = machine(); // before the run: its load average is the one the run started in
   build(); // dist/ as the package ships it: what every part runs
-  const needsPg = (PROFILE && scenarioByShort(PROFILE).store === 'postgres') || (parts.includes('load') && LOAD_SCENARIOS.some((s) => s.store === 'postgres'));
+  const needsPg =
+    (PROFILE && scenarioByShort(PROFILE).store === 'postgres') || (parts.includes('load') && LOAD_SCENARIOS.some((s) => s.store === 'postgres')) || parts.includes('scale');
   if (needsPg) {
     const problem = await postgresProblem();
     if (problem) throw new Error(`PostgreSQL is not available (${problem}); set BENCH_PG_ADMIN_URL, or BENCH_SCENARIOS to SQLite scenarios only.`);
@@ -145,11 +151,26 @@ async function main(): Promise<number> {
       `start-up: one warm-up round, then ${STARTUP_SAMPLES} rounds of every measurement in turn; wall time from spawning node (or calling start) to the first /health 200 (or the exit of \`node -e 0\` and of \`token\`)`,
     );
   }
+  if (parts.includes('scale')) {
+    const result = await runScale({ stores: ['sqlite', 'postgres'], rounds: ROUNDS, seconds: SECONDS, warmupSeconds: WARMUP_SECONDS, connections: CONNECTIONS, log, interrupted: () => interrupted });
+    outputs.push(scaleText(result));
+    flagged.push(...scaleFlagged(result));
+    how.push(
+      `scale: stores seeded directly (bench/seedStore.ts), then ${ROUNDS} alternating round(s) of every job on the 10k and at once on the 1M store, and the $skip jobs; per window warm-up ${WARMUP_SECONDS} s, then ${SECONDS} s measured; autocannon ${ac} in its own process, ${CONNECTIONS} connections`,
+    );
+  }
+  if (parts.includes('soak')) {
+    const result = await runSoak({ seconds: SOAK_SECONDS, warmupSeconds: WARMUP_SECONDS, idleSeconds: IDLE_SECONDS, connections: CONNECTIONS, log });
+    outputs.push(soakText(result));
+    if (result.window.problems.length) flagged.push('soak');
+    how.push(`soak: one service on SQLite, warm-up ${WARMUP_SECONDS} s, then ${SOAK_SECONDS} s measured; autocannon ${ac} in its own process, ${CONNECTIONS} connections`);
+  }
   clearTimeout(watchdog);
 
   const env = [
-    (PROFILE || parts.includes('load')) && `BENCH_SECONDS=${SECONDS} BENCH_WARMUP_SECONDS=${WARMUP_SECONDS}`,
-    parts.includes('load') && `BENCH_ROUNDS=${ROUNDS}`,
+    (PROFILE || parts.includes('load') || parts.includes('scale')) && `BENCH_SECONDS=${SECONDS}`,
+    (PROFILE || parts.includes('load') || parts.includes('scale') || parts.includes('soak')) && `BENCH_WARMUP_SECONDS=${WARMUP_SECONDS}`,
+    (parts.includes('load') || parts.includes('scale')) && `BENCH_ROUNDS=${ROUNDS}`,
     parts.includes('load') && SCENARIO_FILTER.length > 0 && `BENCH_SCENARIOS=${SCENARIO_FILTER.join(',')}`,
     parts.includes('startup') && `BENCH_STARTUP_SAMPLES=${STARTUP_SAMPLES}`,
     parts.includes('soak') && `BENCH_SOAK_SECONDS=${SOAK_SECONDS}`,
