@@ -104,6 +104,7 @@ async function main(): Promise<number> {
   }, budgetMs);
   watchdog.unref();
   const machineNote = machine(); // before the run: its load average is the one the run started in
+  const rev = revision(); // before the run too: the commit built and measured, whatever is committed meanwhile
   build(); // dist/ as the package ships it: what every part runs
   const needsPg =
     (PROFILE && scenarioByShort(PROFILE).store === 'postgres') || (parts.includes('load') && LOAD_SCENARIOS.some((s) => s.store === 'postgres')) || parts.includes('scale');
@@ -177,7 +178,6 @@ async function main(): Promise<number> {
   ].filter(Boolean);
   const args = PROFILE ? ` --profile ${PROFILE}` : ONLY ? ` --only ${ONLY}` : '';
   const command = `${env.join(' ')} ${process.env.npm_lifecycle_event === 'bench' ? `npm run bench${args ? ` --${args}` : ''}` : `node --import tsx bench/run.ts${args}`}`;
-  const rev = revision();
   const details = [
     `- date: ${started.toISOString()}`,
     `- machine: ${machineNote}`,
