@@ -58,7 +58,8 @@ export async function stopChild(c: Child, signal: NodeJS.Signals = 'SIGTERM'): P
   clearTimeout(timer);
 }
 
-export const stopAll = () => Promise.all([...children].map((c) => stopChild(c)));
+/** Every child still running, with SIGINT: the service stops at once (SIGTERM would first drain for DRAIN_SECONDS). */
+export const stopAll = () => Promise.all([...children].map((c) => stopChild(c, 'SIGINT')));
 
 export async function makeTempDir(): Promise<string> {
   const dir = await mkdtemp(join(os.tmpdir(), 'gpp-bench-'));

@@ -1,13 +1,14 @@
 // The ceiling for bench/run.ts: a bare node:http server that answers every request with one fixed JSON body shaped
 // like an itemPhone GET response (about 600 bytes), with no routing, parsing, auth or storage. Whatever the service
-// reaches is reported as a share of this, measured in the same run on the same machine.
+// costs per request is reported as a multiple of this, measured in the same run on the same machine. Plain JavaScript
+// run by node alone, so that no TypeScript loader adds to its start, its CPU time or its memory.
 //
-//   node --import tsx bench/ceiling.ts [port]      (or PORT=...; listens on 127.0.0.1 only)
+//   node bench/ceiling.mjs [port]      (or PORT=...; listens on 127.0.0.1 only)
 import { createServer } from 'node:http';
 
 const userId = '9ef9da8d-219a-5393-a2b8-e5245ae4814e';
 const by = { application: null, device: null, user: { displayName: 'Bench', id: userId } };
-export const CEILING_BODY = JSON.stringify({
+const CEILING_BODY = JSON.stringify({
   '@odata.context': `http://127.0.0.1/beta/$metadata#users('${userId}')/profile/phones/$entity`,
   id: '205254a2-875a-48fc-b1f1-2886d3ffc428',
   allowedAudiences: 'organization',
@@ -31,7 +32,7 @@ const headers = {
 
 const port = Number(process.argv[2] ?? process.env.PORT ?? 0);
 if (!Number.isInteger(port) || port < 0 || port > 65535) {
-  process.stderr.write(`usage: ceiling.ts <port>  (got '${process.argv[2] ?? process.env.PORT}')\n`);
+  process.stderr.write(`usage: ceiling.mjs <port>  (got '${process.argv[2] ?? process.env.PORT}')\n`);
   process.exit(2);
 }
 
