@@ -10,7 +10,7 @@ import { changedColumns, itemColumnsOf, itemOf, modificationColumns, rowOf, type
 import type { FacetTable } from './facetTable.ts';
 import { PreparedQuery, preparedByShape } from './preparedQuery.ts';
 import { afterSql, columnMapOf, filterSql, orderBySql, sortKeys, type SortKey } from './querySql.ts';
-import type { FacetStore, NotWritten, VersionCondition } from './types.ts';
+import type { FacetStore, ListQuery, NotWritten, VersionCondition } from './types.ts';
 
 /** Rows of every collection's table, by table name (FacetTable names them; the store never hard-codes one). */
 type Tables = Record<string, FacetRow>;
@@ -78,7 +78,7 @@ export interface FacetStoreOptions {
 }
 
 /** The keyset values of a position as the sort keys store them (null stays null: the query's shape says so). */
-const storedPosition = (keys: readonly SortKey[], after: readonly (LiteralValue | null)[]) =>
+const storedPosition = (keys: readonly SortKey[], after: readonly LiteralValue[]) =>
   after.map((v, i) => (v === null ? null : keys[i]!.toSql(v)));
 
 export function kyselyFacetStore<T extends ItemFacet>(anyDb: Kysely<any>, table: FacetTable<T>, options: FacetStoreOptions = {}): FacetStore<T> {
@@ -88,37 +88,38 @@ export function kyselyFacetStore<T extends ItemFacet>(anyDb: Kysely<any>, table:
   // The item's columns by name (never *): the owner's keys are known already, and a statement's columns stay what
   // they were when it was prepared, whatever a later migration adds.
   const itemColumns = itemColumnsOf(table);
-  const owned = (owner: { tenantId: unknown; userId: unknown }) =>
-    db.selectFrom(name).select(itemColumns).where('tenant_id', '=', owner.tenantId as string).where('user_id', '=', owner.userId as string);
+  /** An owner, or the placeholders that stand for one in a prepared query. */
+  type OwnerLike = { tenantId: unknown; userId: unknown };
+  const whereOwner = <Q extends { where: (...args: any[]) => Q }>(query: Q, owner: OwnerLike): Q =>
+    query.where('tenant_id', '=', owner.tenantId).where('user_id', '=', owner.userId);
+  const owned = (owner: OwnerLike) => whereOwner(db.selectFrom(name).select(itemColumns), owner);
+  const counted = (owner: OwnerLike) => whereOwner(db.selectFrom(name).select((eb) => eb.fn.countAll<number | string | bigint>().as('n')), owner);
+  const deleting = (owner: OwnerLike, id: unknown) => whereOwner(db.deleteFrom(name), owner).where('id', '=', id as string);
+  /** A page: the owner's items, `filter`ed, in the order of `keys`, after `position` (values as the keys store them). */
+  const page = (owner: OwnerLike, keys: readonly SortKey[], position: readonly unknown[] | undefined, filter: ListQuery['filter'], limit: unknown, offset: unknown) => {
+    let query = owned(owner);
+    if (filter) query = query.where(filterSql(columns, filter));
+    if (position) query = query.where(afterSql(keys, position as LiteralValue[]));
+    for (const order of orderBySql(keys)) query = query.orderBy(order);
+    return query.limit(limit as number).offset(offset as number);
+  };
   const toItem = (row: Record<string, unknown>) => itemOf(table, row as FacetRow);
 
   // The queries every request makes, prepared once (preparedQuery.ts); rarer ones (filters, conditional writes,
   // updates) are built per call.
   const getOne = new PreparedQuery(['tenantId', 'userId', 'id'], (p) => owned(p).where('id', '=', p.id));
-  const countAll = new PreparedQuery(['tenantId', 'userId'], (p) =>
-    db
-      .selectFrom(name)
-      .select((eb) => eb.fn.countAll<number | string | bigint>().as('n'))
-      .where('tenant_id', '=', p.tenantId)
-      .where('user_id', '=', p.userId),
-  );
-  const deleteOne = new PreparedQuery(['tenantId', 'userId', 'id'], (p) =>
-    db.deleteFrom(name).where('tenant_id', '=', p.tenantId).where('user_id', '=', p.userId).where('id', '=', p.id),
-  );
+  const countAll = new PreparedQuery(['tenantId', 'userId'], (p) => counted(p));
+  const deleteOne = new PreparedQuery(['tenantId', 'userId', 'id'], (p) => deleting(p, p.id));
   /** A page in one order, after a position whose null values are these (or from the start). */
   const pages = preparedByShape<string, Record<string, unknown>>(256);
-  const pageQuery = (keys: readonly SortKey[], after: readonly (LiteralValue | null)[] | undefined) => {
+  const pageQuery = (keys: readonly SortKey[], after: readonly LiteralValue[] | undefined) => {
     const shape = `${keys.map((k) => k.shape).join(',')}|${after ? after.map((v) => (v === null ? 'n' : 'v')).join('') : '-'}`;
     return pages(shape, () => {
       const positions = after ? after.map((v, i) => (v === null ? null : `after${i}`)) : [];
       const names = ['tenantId', 'userId', 'limit', 'offset', ...positions.filter((n) => n !== null)];
-      return new PreparedQuery(names, (p) => {
-        let query = owned({ tenantId: p.tenantId, userId: p.userId });
-        // The placeholders stand for values already in stored form (storedPosition), so no key converts them again.
-        if (after) query = query.where(afterSql(keys.map((k) => ({ ...k, toSql: (v) => v })), positions.map((n) => (n === null ? null : p[n]))));
-        for (const order of orderBySql(keys)) query = query.orderBy(order);
-        return query.limit(p.limit).offset(p.offset);
-      });
+      // The placeholders stand for values already in stored form (storedPosition), so no key converts them again.
+      const storing = keys.map((k) => ({ ...k, toSql: (v: unknown) => v }));
+      return new PreparedQuery(names, (p) => page({ tenantId: p.tenantId, userId: p.userId }, storing, after && positions.map((n) => (n === null ? null : p[n])), undefined, p.limit, p.offset));
     });
   };
   /** An insert of a row with these columns. */
@@ -142,32 +143,14 @@ export function kyselyFacetStore<T extends ItemFacet>(anyDb: Kysely<any>, table:
   return {
     async list(owner, q) {
       const keys = sortKeys(columns, q.orderBy);
-      if (!q.filter) {
-        const values: Record<string, unknown> = { tenantId: owner.tenantId, userId: owner.userId, limit: q.limit, offset: q.skip };
-        if (q.after) storedPosition(keys, q.after).forEach((v, i) => v !== null && (values[`after${i}`] = v));
-        const { rows } = await pageQuery(keys, q.after).run(db, values);
-        return rows.map(toItem);
-      }
-      let query = owned(owner).where(filterSql(columns, q.filter));
-      if (q.after) query = query.where(afterSql(keys, q.after));
-      for (const order of orderBySql(keys)) query = query.orderBy(order);
-      const rows = await query.limit(q.limit).offset(q.skip).execute();
-      return rows.map(toItem);
+      if (q.filter) return (await page(owner, keys, q.after, q.filter, q.limit, q.skip).execute()).map(toItem);
+      const values: Record<string, unknown> = { tenantId: owner.tenantId, userId: owner.userId, limit: q.limit, offset: q.skip };
+      if (q.after) storedPosition(keys, q.after).forEach((v, i) => v !== null && (values[`after${i}`] = v));
+      return (await pageQuery(keys, q.after).run(db, values)).rows.map(toItem);
     },
     async count(owner, filter) {
-      let row: { n: number | string | bigint } | undefined;
-      if (!filter) {
-        row = (await countAll.run(db, owner)).rows[0] as typeof row;
-      } else {
-        row = await db
-          .selectFrom(name)
-          .select((eb) => eb.fn.countAll<number | string | bigint>().as('n'))
-          .where('tenant_id', '=', owner.tenantId)
-          .where('user_id', '=', owner.userId)
-          .where(filterSql(columns, filter))
-          .executeTakeFirstOrThrow();
-      }
-      return Number(row!.n); // PostgreSQL's count is a bigint, which its driver returns as a string
+      const row = filter ? await counted(owner).where(filterSql(columns, filter)).executeTakeFirstOrThrow() : (await countAll.run(db, owner)).rows[0]!;
+      return Number(row.n); // PostgreSQL's count is a bigint, which its driver returns as a string
     },
     async get(owner, id) {
       if (!matchable(id)) return undefined;
@@ -192,16 +175,10 @@ export function kyselyFacetStore<T extends ItemFacet>(anyDb: Kysely<any>, table:
     },
     async delete(owner, id, condition) {
       if (!matchable(id)) return 'notFound';
-      const result = condition
-        ? await db
-            .deleteFrom(name)
-            .where('tenant_id', '=', owner.tenantId)
-            .where('user_id', '=', owner.userId)
-            .where('id', '=', id)
-            .where((eb) => versionMeets(eb, condition))
-            .executeTakeFirst()
-        : { numDeletedRows: (await deleteOne.run(db, { tenantId: owner.tenantId, userId: owner.userId, id })).numAffectedRows ?? 0n };
-      return result.numDeletedRows > 0n ? true : whyNotWritten(owner, id, condition);
+      const deleted = condition
+        ? (await deleting(owner, id).where((eb) => versionMeets(eb, condition)).executeTakeFirst()).numDeletedRows
+        : ((await deleteOne.run(db, { tenantId: owner.tenantId, userId: owner.userId, id })).numAffectedRows ?? 0n);
+      return deleted > 0n ? true : whyNotWritten(owner, id, condition);
     },
   };
 }
