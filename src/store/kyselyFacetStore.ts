@@ -77,6 +77,12 @@ export interface FacetStoreOptions {
   readonly onGroupCommit?: (batchSize: number) => void;
 }
 
+/**
+ * Orders an index of every collection's table keeps after the owner's keys (facetTable.ts: its primary key, and
+ * phones_by_owner_created), as SortKey shapes. Their values are text, stored as they are written.
+ */
+const INDEXED_ORDERS = new Set(['createdDateTime,id', 'createdDateTime desc,id desc', 'id', 'id desc']);
+
 /** The keyset values of a position as the sort keys store them (null stays null: the query's shape says so). */
 const storedPosition = (keys: readonly SortKey[], after: readonly LiteralValue[]) =>
   after.map((v, i) => (v === null ? null : keys[i]!.toSql(v)));
@@ -140,14 +146,33 @@ export function kyselyFacetStore<T extends ItemFacet>(anyDb: Kysely<any>, table:
     const row = await owned(owner).clearSelect().select('id').where('id', '=', id).executeTakeFirst();
     return row ? 'versionMismatch' : 'notFound';
   }
+  /**
+   * The sort-key values of the owner's row at `offset` in an order one of the table's indexes keeps, read from that
+   * index alone: `$skip` then walks index entries only, instead of fetching every skipped row (PostgreSQL reads each
+   * from the table, about a tenth of a second at 100,000, bench/RESULTS.md). Undefined when there are fewer rows.
+   */
+  async function positionAt(owner: ProfileOwner, keys: readonly SortKey[], offset: number): Promise<LiteralValue[] | undefined> {
+    let query = whereOwner(db.selectFrom(name).select(keys.map((k, i) => k.expr.as(`k${i}`))), owner);
+    for (const order of orderBySql(keys)) query = query.orderBy(order);
+    const row = (await query.limit(1).offset(offset).executeTakeFirst()) as Record<string, LiteralValue> | undefined;
+    return row && keys.map((_, i) => row[`k${i}`]!);
+  }
+
+  const list: FacetStore<T>['list'] = async (owner, q) => {
+    const keys = sortKeys(columns, q.orderBy);
+    if (q.skip > 0 && !q.after && !q.filter && INDEXED_ORDERS.has(keys.map((k) => k.shape).join(','))) {
+      // The page is the rows after the one just before it.
+      const before = await positionAt(owner, keys, q.skip - 1);
+      return before ? list(owner, { ...q, after: before, skip: 0 }) : [];
+    }
+    if (q.filter) return (await page(owner, keys, q.after, q.filter, q.limit, q.skip).execute()).map(toItem);
+    const values: Record<string, unknown> = { tenantId: owner.tenantId, userId: owner.userId, limit: q.limit, offset: q.skip };
+    if (q.after) storedPosition(keys, q.after).forEach((v, i) => v !== null && (values[`after${i}`] = v));
+    return (await pageQuery(keys, q.after).run(db, values)).rows.map(toItem);
+  };
+
   return {
-    async list(owner, q) {
-      const keys = sortKeys(columns, q.orderBy);
-      if (q.filter) return (await page(owner, keys, q.after, q.filter, q.limit, q.skip).execute()).map(toItem);
-      const values: Record<string, unknown> = { tenantId: owner.tenantId, userId: owner.userId, limit: q.limit, offset: q.skip };
-      if (q.after) storedPosition(keys, q.after).forEach((v, i) => v !== null && (values[`after${i}`] = v));
-      return (await pageQuery(keys, q.after).run(db, values)).rows.map(toItem);
-    },
+    list,
     async count(owner, filter) {
       const row = filter ? await counted(owner).where(filterSql(columns, filter)).executeTakeFirstOrThrow() : (await countAll.run(db, owner)).rows[0]!;
       return Number(row.n); // PostgreSQL's count is a bigint, which its driver returns as a string
