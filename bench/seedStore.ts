@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { displayNameFromUpn, tenantIdFor, userIdFor } from '../src/identity/devIssuer.ts';
 import { PHONE_TYPES } from '../src/profile/phones/schema.ts';
 import { SQLITE_FILE } from '../src/store/sqlite.ts';
-import { withPg } from './services.ts';
+import { withClient } from '../test/support/postgres.ts';
 
 export interface SeedUser {
   readonly upn: string;
@@ -169,7 +169,7 @@ const BATCH = 20_000;
 /** Into the PostgreSQL database at `url` (the service stopped). */
 export async function seedPostgres(url: string, spec: SeedSpec): Promise<Seeded> {
   const t0 = performance.now();
-  return withPg(url, async (c) => {
+  return withClient(url, async (c) => {
     await c.query('set synchronous_commit = off'); // as for SQLite: a failed seed is dropped whole
     const template = (await c.query('select * from phones where id = $1', [spec.templatePhoneId])).rows[0] as Row | undefined;
     if (!template) throw new Error(`the template phone ${spec.templatePhoneId} is not in the store`);

@@ -5,7 +5,7 @@ import { execFile, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import pg from 'pg';
+import { withClient } from '../test/support/postgres.ts';
 import { hasExited, ROOT, startChild, type Child } from './children.ts';
 
 export const HOST = '127.0.0.1';
@@ -139,17 +139,6 @@ export async function probe(base: string, req: Req): Promise<{ bytes: number; js
 
 const databases = new Set<string>();
 
-export async function withPg<T>(url: string, run: (c: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5000 });
-  client.on('error', () => undefined);
-  await client.connect();
-  try {
-    return await run(client);
-  } finally {
-    await client.end().catch(() => undefined);
-  }
-}
-
 export interface BenchDatabase {
   readonly name: string;
   readonly url: string;
@@ -158,7 +147,7 @@ export interface BenchDatabase {
 
 export async function createDatabase(): Promise<BenchDatabase> {
   const name = `bench_${randomBytes(6).toString('hex')}`;
-  await withPg(PG_ADMIN_URL, (c) => c.query(`create database ${name}`));
+  await withClient(PG_ADMIN_URL, (c) => c.query(`create database ${name}`));
   databases.add(name);
   const u = new URL(PG_ADMIN_URL);
   u.pathname = `/${name}`;
@@ -167,7 +156,7 @@ export async function createDatabase(): Promise<BenchDatabase> {
     url: u.toString(),
     async drop() {
       if (!databases.has(name)) return;
-      await withPg(PG_ADMIN_URL, (c) => c.query(`drop database if exists ${name} with (force)`));
+      await withClient(PG_ADMIN_URL, (c) => c.query(`drop database if exists ${name} with (force)`));
       databases.delete(name);
     },
   };
@@ -176,7 +165,7 @@ export async function createDatabase(): Promise<BenchDatabase> {
 /** Whether PostgreSQL answers at PG_ADMIN_URL, and why not. */
 export async function postgresProblem(): Promise<string | undefined> {
   try {
-    await withPg(PG_ADMIN_URL, (c) => c.query('select 1'));
+    await withClient(PG_ADMIN_URL, (c) => c.query('select 1'));
     return undefined;
   } catch (err) {
     const e = err as Error & { errors?: Error[] };

@@ -100,20 +100,21 @@ function callerView(p: Principal): JournalCaller {
   return view;
 }
 
-const pathOf = (r: JournalRecord) => {
-  const q = r.url.indexOf('?');
-  return q < 0 ? r.url : r.url.slice(0, q);
-};
+/** The URL as sent, as its path and its query string (without '?'; '' when none). */
+function splitUrl(url: string): { path: string; query: string } {
+  const q = url.indexOf('?');
+  return q < 0 ? { path: url, query: '' } : { path: url.slice(0, q), query: url.slice(q + 1) };
+}
 
 function entryOf(r: JournalRecord): JournalEntry {
-  const q = r.url.indexOf('?');
+  const { path, query } = splitUrl(r.url);
   const entry: JournalEntry = {
     id: r.id,
     startedAt: new Date(r.startedAtMs).toISOString(),
     durationMs: r.durationMs,
     method: r.method,
-    path: pathOf(r),
-    query: q < 0 ? '' : r.url.slice(q + 1),
+    path,
+    query,
     status: r.status,
     requestId: r.requestId,
     clientRequestId: r.clientRequestId,
@@ -215,7 +216,7 @@ function entryFilter({ method, path, status }: JournalFilter): (e: JournalRecord
   if (path !== undefined) {
     const pattern = typeof path === 'string' ? pathPattern(path) : { reason: 'must be a string' };
     if ('reason' in pattern) throw graphErrors.invalidRequest(`The filter 'path' ${pattern.reason}; got ${JSON.stringify(path)}.`);
-    conditions.push((e) => pattern.matches(pathOf(e)));
+    conditions.push((e) => pattern.matches(splitUrl(e.url).path));
   }
   if (status !== undefined) {
     const text = String(status);

@@ -141,6 +141,9 @@ export function installJournal(app: FastifyInstance, journal: RequestJournal, { 
     }
   }
 
+  /** Where the body's first bytes are kept: made when a body is first read (most requests have none). */
+  const captureOf = (p: Pending): BodyCapture => (p.requestBody ??= new BodyCapture(journal.maxBodyBytes));
+
   /** The request's message: its headers (kept as sent, redacted when read) and the body, if one was read. */
   function requestMessage(request: FastifyRequest, p: Pending): RecordedMessage {
     const sent = request.headers;
@@ -194,7 +197,7 @@ export function installJournal(app: FastifyInstance, journal: RequestJournal, { 
   app.addHook('preParsing', async (request: FastifyRequest, _reply: FastifyReply, payload) => {
     const p = pending.get(request);
     if (!p || !hasBody(request)) return payload;
-    const capture = (p.requestBody ??= new BodyCapture(journal.maxBodyBytes));
+    const capture = captureOf(p);
     const tee = new Transform({
       transform(chunk: Buffer, _encoding, done) {
         capture.add(chunk);
@@ -220,7 +223,7 @@ export function installJournal(app: FastifyInstance, journal: RequestJournal, { 
       p.fault = fault.id;
       // The fault answers before any route reads the body: read here, so the journal shows what was sent.
       if (!readBody || !hasBody(request)) return;
-      const capture = (p.requestBody ??= new BodyCapture(journal.maxBodyBytes));
+      const capture = captureOf(p);
       try {
         for await (const chunk of request.raw) capture.add(chunk as Buffer);
       } catch {

@@ -8,6 +8,7 @@ import type { LiteralValue } from '../graph/odata/ast.ts';
 import { matchable } from '../model/storableText.ts';
 import { changedColumns, itemColumnsOf, itemOf, modificationColumns, rowOf, type FacetRow } from './facetRows.ts';
 import type { FacetTable } from './facetTable.ts';
+import { oncePer } from '../oncePer.ts';
 import { PreparedQuery, preparedByShape } from './preparedQuery.ts';
 import { afterSql, columnMapOf, filterSql, orderBySql, sortKeys, type SortKey } from './querySql.ts';
 import type { FacetStore, ListQuery, NotWritten, VersionCondition } from './types.ts';
@@ -110,6 +111,8 @@ export function kyselyFacetStore<T extends ItemFacet>(anyDb: Kysely<any>, table:
     return query.limit(limit as number).offset(offset as number);
   };
   const toItem = (row: Record<string, unknown>) => itemOf(table, row as FacetRow);
+  /** Per order: the default order is one object for the life of the process, so its keys are made once. */
+  const keysOf = oncePer((orderBy: ListQuery['orderBy']) => sortKeys(columns, orderBy));
 
   // The queries every request makes, prepared once (preparedQuery.ts); rarer ones (filters, conditional writes,
   // updates) are built per call.
@@ -159,7 +162,7 @@ export function kyselyFacetStore<T extends ItemFacet>(anyDb: Kysely<any>, table:
   }
 
   const list: FacetStore<T>['list'] = async (owner, q) => {
-    const keys = sortKeys(columns, q.orderBy);
+    const keys = keysOf(q.orderBy);
     if (q.skip > 0 && !q.after && !q.filter && INDEXED_ORDERS.has(keys.map((k) => k.shape).join(','))) {
       // The page is the rows after the one just before it.
       const before = await positionAt(owner, keys, q.skip - 1);
@@ -187,11 +190,10 @@ export function kyselyFacetStore<T extends ItemFacet>(anyDb: Kysely<any>, table:
     },
     async update(owner, id, changes, m, condition) {
       if (!matchable(id)) return 'notFound';
-      const row = await db
-        .updateTable(name)
-        .set((eb) => ({ ...changedColumns(table, changes), ...modificationColumns(m), version: eb('version', '+', 1) }))
-        .where('tenant_id', '=', owner.tenantId)
-        .where('user_id', '=', owner.userId)
+      const row = await whereOwner(
+        db.updateTable(name).set((eb) => ({ ...changedColumns(table, changes), ...modificationColumns(m), version: eb('version', '+', 1) })),
+        owner,
+      )
         .where('id', '=', id)
         .where((eb) => versionMeets(eb, condition))
         .returning(itemColumns)

@@ -21,7 +21,8 @@ export interface TestDatabase {
   drop(): Promise<void>;
 }
 
-async function withClient<T>(url: string, run: (c: pg.Client) => Promise<T>): Promise<T> {
+/** Runs `run` on a client of its own for `url`, closed afterwards whatever happens (the bench uses it too). */
+export async function withClient<T>(url: string, run: (c: pg.Client) => Promise<T>): Promise<T> {
   const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5000 });
   client.on('error', () => undefined);
   await client.connect();
