@@ -41,7 +41,7 @@ async function main(argv: string[]): Promise<number> {
   }
   switch (command) {
     case 'serve': {
-      const started = (await import('./memory.ts')).smallYoungGenerationWhileStarting();
+      const started = (await import('./memory.ts')).memoryWhileServing();
       const [{ loadConfig }, { startService }, { default: closeWithGrace }] = await Promise.all([
         import('./config.ts'),
         import('./serve.ts'),
