@@ -50,9 +50,22 @@ function identity(id: string | null, displayName: string | null) {
   return id === null && displayName === null ? null : { displayName, id };
 }
 
+/** Each identity set's column names, named once rather than for every row read. */
+const IDENTITY_COLUMNS = Object.fromEntries(
+  (['created_by', 'modified_by'] as const).map((prefix) => [
+    prefix,
+    {
+      appId: identityColumn(prefix, 'application', 'id'),
+      appName: identityColumn(prefix, 'application', 'name'),
+      userId: identityColumn(prefix, 'user', 'id'),
+      userName: identityColumn(prefix, 'user', 'name'),
+    },
+  ]),
+) as Record<IdentitySetPrefix, Record<'appId' | 'appName' | 'userId' | 'userName', ReturnType<typeof identityColumn>>>;
+
 function identitySetFromRow(row: FacetColumns, prefix: IdentitySetPrefix): IdentitySet {
-  const member = (m: keyof typeof STORED_IDENTITIES) => identity(row[identityColumn(prefix, m, 'id')], row[identityColumn(prefix, m, 'name')]);
-  return { application: member('application'), device: null, user: member('user') };
+  const c = IDENTITY_COLUMNS[prefix];
+  return { application: identity(row[c.appId], row[c.appName]), device: null, user: identity(row[c.userId], row[c.userName]) };
 }
 
 /** A table's own columns with their properties, listed once per table rather than for every row. */

@@ -10,7 +10,7 @@ import { changedColumns, itemColumnsOf, itemOf, modificationColumns, rowOf, type
 import type { FacetTable } from './facetTable.ts';
 import { oncePer } from '../oncePer.ts';
 import { PreparedQuery, preparedByShape } from './preparedQuery.ts';
-import { afterSql, columnMapOf, filterSql, orderBySql, sortKeys, type SortKey } from './querySql.ts';
+import { afterSql, columnMapOf, filterSql, orderBySql, rowCount, sortKeys, type SortKey } from './querySql.ts';
 import type { FacetStore, ListQuery, NotWritten, VersionCondition } from './types.ts';
 
 /** Rows of every collection's table, by table name (FacetTable names them; the store never hard-codes one). */
@@ -108,7 +108,7 @@ export function kyselyFacetStore<T extends ItemFacet>(anyDb: Kysely<any>, table:
     if (filter) query = query.where(filterSql(columns, filter));
     if (position) query = query.where(afterSql(keys, position as LiteralValue[]));
     for (const order of orderBySql(keys)) query = query.orderBy(order);
-    return query.limit(limit as number).offset(offset as number);
+    return query.limit(rowCount(limit)).offset(rowCount(offset));
   };
   const toItem = (row: Record<string, unknown>) => itemOf(table, row as FacetRow);
   /** Per order: the default order is one object for the life of the process, so its keys are made once. */
@@ -157,7 +157,7 @@ export function kyselyFacetStore<T extends ItemFacet>(anyDb: Kysely<any>, table:
   async function positionAt(owner: ProfileOwner, keys: readonly SortKey[], offset: number): Promise<LiteralValue[] | undefined> {
     let query = whereOwner(db.selectFrom(name).select(keys.map((k, i) => k.expr.as(`k${i}`))), owner);
     for (const order of orderBySql(keys)) query = query.orderBy(order);
-    const row = (await query.limit(1).offset(offset).executeTakeFirst()) as Record<string, LiteralValue> | undefined;
+    const row = (await query.limit(rowCount(1)).offset(rowCount(offset)).executeTakeFirst()) as Record<string, LiteralValue> | undefined;
     return row && keys.map((_, i) => row[`k${i}`]!);
   }
 
