@@ -79,6 +79,20 @@ function bodyValue(bytes: Buffer, whole: boolean, contentType: unknown): unknown
   return text;
 }
 
+/** What the hooks hand the journal when a request is answered (null: the connection closed first). */
+interface Answer {
+  readonly status: number;
+  readonly headers: Record<string, unknown>;
+  readonly payload: unknown;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The request's journal entry while it is answered (null: not journaled). */
+    journaled: Pending | null;
+  }
+}
+
 interface Pending {
   readonly id: number;
   readonly startedAtMs: number;
@@ -125,20 +139,21 @@ export interface JournalHookOptions {
  * hooks tell the journal (faultHooks.ts): which fault met a request, and its body, which no route will read.
  */
 export function installJournal(app: FastifyInstance, journal: RequestJournal, { verifier }: JournalHookOptions): FaultListener {
-  const pending = new WeakMap<FastifyRequest, Pending>();
+  // Each request's Pending rides on the request itself (a decoration), not in a WeakMap: a WeakMap entry per request
+  // is work for every garbage collection.
+  app.decorateRequest('journaled', null);
 
-  /** The caller the request's token names: as its route verified it, or verified here if no route did. */
-  async function callerOf(request: FastifyRequest): Promise<Principal | null> {
+  /**
+   * The caller the request's token names: as its route verified it (most requests: no promise), or verified here if
+   * no route did.
+   */
+  function callerOf(request: FastifyRequest): Principal | null | Promise<Principal | null> {
     const verified = request.verifiedCaller;
     if (verified === 'refused') return null;
     if (verified) return verified;
     const token = /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(request.headers.authorization ?? '')?.[1];
     if (!token) return null;
-    try {
-      return await verifier.verify(token);
-    } catch {
-      return null;
-    }
+    return verifier.verify(token).catch(() => null);
   }
 
   /** Where the body's first bytes are kept: made when a body is first read (most requests have none). */
@@ -152,10 +167,17 @@ export function installJournal(app: FastifyInstance, journal: RequestJournal, { 
     return { message: () => ({ headers: journaledHeaders(sent), bodyBytes: 0, bodyTruncated: false }) };
   }
 
-  async function finish(request: FastifyRequest, p: Pending, answer: { status: number; headers: Record<string, unknown>; payload: unknown } | null): Promise<void> {
+  /** Adds the request's entry; a promise only when its token must be verified first. */
+  function finish(request: FastifyRequest, p: Pending, answer: Answer | null): Promise<void> | undefined {
     p.done = true;
     const durationMs = Math.round((performance.now() - p.started) * 10) / 10;
-    const caller = await callerOf(request);
+    const caller = callerOf(request);
+    if (caller instanceof Promise) return caller.then((c) => add(request, p, answer, durationMs, c));
+    add(request, p, answer, durationMs, caller);
+    return undefined;
+  }
+
+  function add(request: FastifyRequest, p: Pending, answer: Answer | null, durationMs: number, caller: Principal | null): void {
     const clientRequestId = request.headers['client-request-id'];
     journal.add({
       id: p.id,
@@ -177,7 +199,7 @@ export function installJournal(app: FastifyInstance, journal: RequestJournal, { 
   app.addHook('onRequest', (request: FastifyRequest, reply: FastifyReply, done: () => void) => {
     if (notJournaled(request.url)) return done();
     const step = batchStep.getStore();
-    const outer = step && pending.get(step.outer);
+    const outer = step?.outer.journaled;
     const p: Pending = {
       id: journal.nextId(),
       startedAtMs: Date.now(),
@@ -185,7 +207,7 @@ export function installJournal(app: FastifyInstance, journal: RequestJournal, { 
       batch: outer && step ? { outer: outer.id, id: step.id } : undefined,
       done: false,
     };
-    pending.set(request, p);
+    request.journaled = p;
     // The connection closed before an answer was handed to it (the client went away): journaled without a status.
     reply.raw.once('close', () => {
       if (!p.done) void finish(request, p, null);
@@ -195,7 +217,7 @@ export function installJournal(app: FastifyInstance, journal: RequestJournal, { 
 
   // A copy of the body's first bytes as the parser reads it: what was sent, even when it turns out not to be JSON.
   app.addHook('preParsing', async (request: FastifyRequest, _reply: FastifyReply, payload) => {
-    const p = pending.get(request);
+    const p = request.journaled;
     if (!p || !hasBody(request)) return payload;
     const capture = captureOf(p);
     const tee = new Transform({
@@ -208,17 +230,20 @@ export function installJournal(app: FastifyInstance, journal: RequestJournal, { 
     return payload.pipe(tee);
   });
 
-  app.addHook('onSend', async (request: FastifyRequest, reply: FastifyReply, payload: unknown) => {
-    const p = pending.get(request);
-    if (!p || p.done) return payload;
+  // A callback hook: the entry is added before the answer goes out (a test that reads the journal next finds it), with
+  // no promise unless the caller's token must be verified first.
+  app.addHook('onSend', (request: FastifyRequest, reply: FastifyReply, payload: unknown, done: (err: Error | null, payload?: unknown) => void) => {
+    const p = request.journaled;
+    if (!p || p.done) return done(null, payload);
     // getHeaders() is a copy of its own: kept as it is, shown as text when the journal is read.
-    await finish(request, p, { status: reply.statusCode, headers: reply.getHeaders(), payload });
-    return payload;
+    const added = finish(request, p, { status: reply.statusCode, headers: reply.getHeaders(), payload });
+    if (added) added.then(() => done(null, payload), done);
+    else done(null, payload);
   });
 
   return {
     async matched(request: FastifyRequest, fault: Fault, { readBody }: { readBody: boolean }): Promise<void> {
-      const p = pending.get(request);
+      const p = request.journaled;
       if (!p) return;
       p.fault = fault.id;
       // The fault answers before any route reads the body: read here, so the journal shows what was sent.
@@ -231,7 +256,7 @@ export function installJournal(app: FastifyInstance, journal: RequestJournal, { 
       }
     },
     async dropped(request: FastifyRequest): Promise<void> {
-      const p = pending.get(request);
+      const p = request.journaled;
       if (p && !p.done) await finish(request, p, null);
     },
   };
