@@ -578,9 +578,9 @@ test("a page in the owner index's order is read in that order, not sorted from a
   );
 });
 
-// SQLite plans with the value bound to a bare LIMIT or OFFSET parameter, so it compiles such a statement again on
-// every run: a page cost more to compile than to read (src/store/querySql.ts, rowCount). Checked on both stores: the
-// statements are the same.
+// SQLite reads the value bound to a bare LIMIT or OFFSET parameter while planning, so it prepares such a statement
+// again on every run: a page cost more to prepare than to read (src/store/querySql.ts, rowCount). Checked on both
+// stores: the statements are the same.
 test('no statement binds LIMIT or OFFSET to a bare parameter, which SQLite would compile again on every run', () => {
   const limited = captured.filter(({ q }) => /\blimit\b/i.test(q.sql));
   assert.ok(limited.length >= 40, `only ${limited.length} statements with a LIMIT were captured`);

@@ -216,9 +216,10 @@ function pastValue(k: SortKey, v: LiteralValue): RawBuilder<SqlBool> {
 }
 
 /**
- * A LIMIT or OFFSET value, as `cast(? as integer)` rather than a bare `?`. SQLite (3.53, better-sqlite3's) plans
- * with the value bound to a bare LIMIT/OFFSET parameter, so a statement that has one is compiled again every time
- * it is run with its values, even the same ones: for a page of phones that cost more than reading the page (39 against
- * 23 µs for 11 rows, issue 15 in bench/RESULTS.md). PostgreSQL takes the cast as it is.
+ * A LIMIT or OFFSET value, as `cast(? as integer)` rather than a bare `?`. SQLite (3.53, better-sqlite3's) reads the
+ * value bound to a bare LIMIT/OFFSET parameter while planning (sqlite3ExprIsInteger) and marks the statement to be
+ * prepared again whenever that parameter is bound: every run, even with the same value. For a page of phones that cost
+ * more than reading the page (39 against 23 µs for 11 rows, issue 15 in bench/RESULTS.md). An expression around the
+ * parameter keeps it out of the plan. PostgreSQL takes the cast as it is.
  */
 export const rowCount = (value: unknown): RawBuilder<number> => sql<number>`cast(${value} as integer)`;
