@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { readEntityBody, unqualifiedName, type EntityTypeDef } from '../graph/edm.ts';
 import { DEFAULT_ALLOWED_AUDIENCES, type IdentitySet, type ItemChanges, type ItemFacet, type OwnValues } from '../model/itemFacet.ts';
 import { oncePer } from '../oncePer.ts';
+import { picking } from '../fixedShape.ts';
 import type { FacetTable } from '../store/facetTable.ts';
 import { graphTimestamp } from './itemFacet.ts';
 
@@ -66,18 +67,15 @@ export function itemChanges<T extends ItemFacet>(c: ProfileCollection<T>, body: 
   return changes;
 }
 
-/** A collection's properties in wire order, with whether each is a flags enum: worked out once, not per item. */
-const wireOrder = oncePer((c: ProfileCollection<any>) =>
-  Object.entries(c.entity.properties).map(([name, def]) => [name, def.type.kind === 'enum' && def.type.flags] as const),
+/**
+ * Per collection, once: an item as Graph writes it, the entity type's properties in order, a flags enum as one
+ * comma-separated string (built as one object literal, fixedShape.ts).
+ */
+const wireOf = oncePer((c: ProfileCollection<any>) =>
+  picking(Object.entries(c.entity.properties).map(([name, def]) => ({ name, joinArray: def.type.kind === 'enum' && def.type.flags === true }))),
 );
 
 /** An item as Graph writes it: the entity type's properties in order, a flags enum as one comma-separated string. */
 export function toWire(c: ProfileCollection<any>, item: ItemFacet): Record<string, unknown> {
-  const values = item as unknown as Record<string, unknown>;
-  const wire: Record<string, unknown> = {};
-  for (const [name, flags] of wireOrder(c)) {
-    const value = values[name];
-    wire[name] = flags && Array.isArray(value) ? value.join(',') : value;
-  }
-  return wire;
+  return wireOf(c)(item as unknown as Record<string, unknown>);
 }

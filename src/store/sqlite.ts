@@ -3,6 +3,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, sql, SqliteDialect } from 'kysely';
+import { fromValues } from '../fixedShape.ts';
 import { columnKindFrom, type StoreDialect } from './dialect.ts';
 import type { FacetTable } from './facetTable.ts';
 import { kyselyBackedStore } from './kyselyBackedStore.ts';
@@ -59,9 +60,10 @@ function withStatementCache(db: BetterSqlite3.Database) {
  */
 class RowsAsObjects {
   readonly reader = true;
-  private readonly names: readonly string[];
+  /** A row object from its values: one object literal of the statement's columns (fixedShape.ts). */
+  private readonly object: (row: readonly unknown[]) => Record<string, unknown>;
   constructor(private readonly stmt: BetterSqlite3.Statement) {
-    this.names = stmt.columns().map((c) => c.name);
+    this.object = fromValues(stmt.columns().map((c) => c.name));
     stmt.raw(true);
   }
   all(parameters: readonly unknown[]): Record<string, unknown>[] {
@@ -76,12 +78,6 @@ class RowsAsObjects {
   }
   *iterate(parameters: readonly unknown[]): IterableIterator<Record<string, unknown>> {
     for (const row of this.stmt.iterate(parameters) as IterableIterator<unknown[]>) yield this.object(row);
-  }
-  private object(row: readonly unknown[]): Record<string, unknown> {
-    const names = this.names;
-    const o: Record<string, unknown> = {};
-    for (let i = 0; i < names.length; i++) o[names[i]!] = row[i];
-    return o;
   }
 }
 
