@@ -111,8 +111,14 @@ export function kyselyFacetStore<T extends ItemFacet>(anyDb: Kysely<any>, table:
     return query.limit(rowCount(limit)).offset(rowCount(offset));
   };
   const toItem = (row: Record<string, unknown>) => itemOf(table, row as FacetRow);
-  /** Per order: the default order is one object for the life of the process, so its keys are made once. */
-  const keysOf = oncePer((orderBy: ListQuery['orderBy']) => sortKeys(columns, orderBy));
+  /**
+   * Per order, its sort keys and their shape (what prepared pages are kept by, and what INDEXED_ORDERS names): the
+   * default order is one object for the life of the process, so both are made once, not per request.
+   */
+  const orderOf = oncePer((orderBy: ListQuery['orderBy']) => {
+    const keys = sortKeys(columns, orderBy);
+    return { keys, shape: keys.map((k) => k.shape).join(',') };
+  });
 
   // The queries every request makes, prepared once (preparedQuery.ts); rarer ones (filters, conditional writes,
   // updates) are built per call.
@@ -121,8 +127,8 @@ export function kyselyFacetStore<T extends ItemFacet>(anyDb: Kysely<any>, table:
   const deleteOne = new PreparedQuery(['tenantId', 'userId', 'id'], (p) => deleting(p, p.id));
   /** A page in one order, after a position whose null values are these (or from the start). */
   const pages = preparedByShape<string, Record<string, unknown>>(256);
-  const pageQuery = (keys: readonly SortKey[], after: readonly LiteralValue[] | undefined) => {
-    const shape = `${keys.map((k) => k.shape).join(',')}|${after ? after.map((v) => (v === null ? 'n' : 'v')).join('') : '-'}`;
+  const pageQuery = (keys: readonly SortKey[], orderShape: string, after: readonly LiteralValue[] | undefined) => {
+    const shape = `${orderShape}|${after ? after.map((v) => (v === null ? 'n' : 'v')).join('') : '-'}`;
     return pages(shape, () => {
       const positions = after ? after.map((v, i) => (v === null ? null : `after${i}`)) : [];
       const names = ['tenantId', 'userId', 'limit', 'offset', ...positions.filter((n) => n !== null)];
@@ -162,8 +168,8 @@ export function kyselyFacetStore<T extends ItemFacet>(anyDb: Kysely<any>, table:
   }
 
   const list: FacetStore<T>['list'] = async (owner, q) => {
-    const keys = keysOf(q.orderBy);
-    if (q.skip > 0 && !q.after && !q.filter && INDEXED_ORDERS.has(keys.map((k) => k.shape).join(','))) {
+    const { keys, shape } = orderOf(q.orderBy);
+    if (q.skip > 0 && !q.after && !q.filter && INDEXED_ORDERS.has(shape)) {
       // The page is the rows after the one just before it.
       const before = await positionAt(owner, keys, q.skip - 1);
       return before ? list(owner, { ...q, after: before, skip: 0 }) : [];
@@ -171,7 +177,7 @@ export function kyselyFacetStore<T extends ItemFacet>(anyDb: Kysely<any>, table:
     if (q.filter) return (await page(owner, keys, q.after, q.filter, q.limit, q.skip).execute()).map(toItem);
     const values: Record<string, unknown> = { tenantId: owner.tenantId, userId: owner.userId, limit: q.limit, offset: q.skip };
     if (q.after) storedPosition(keys, q.after).forEach((v, i) => v !== null && (values[`after${i}`] = v));
-    return (await pageQuery(keys, q.after).run(db, values)).rows.map(toItem);
+    return (await pageQuery(keys, shape, q.after).run(db, values)).rows.map(toItem);
   };
 
   return {
