@@ -80,10 +80,11 @@ export function buildApp({ config, collections, store, verifier, devKey, logger,
   // With the development issuer only: in entra mode no /_emulator route exists, so every such path is a 404.
   // The sign-in service too (Entra's endpoints, authority/): tokens from it are the development issuer's.
   const authority = devKey ? createAuthorityCore(devKey) : undefined;
-  const emulator = devKey ? createEmulator({ store, collections, directory, devKey, authority }) : undefined;
+  const emulator = devKey ? createEmulator({ store, collections, directory, devKey, authority, journalCapacity: config.requestJournal }) : undefined;
   // The emulator's request journal and injected faults see every request: their hooks come first (after
-  // request-id), before authentication and rate limiting, so that a fault answers even without a token.
-  if (emulator) installFaults(http, emulator.faults, installJournal(http, emulator.journal, { verifier }));
+  // request-id), before authentication and rate limiting, so that a fault answers even without a token. With
+  // REQUEST_JOURNAL=0 the journal's hooks are not installed at all.
+  if (emulator) installFaults(http, emulator.faults, emulator.journal.on ? installJournal(http, emulator.journal, { verifier }) : undefined);
   // Every answer is counted and timed; /metrics is served here, or with METRICS_PORT on a listener of its own.
   const metricsHttp = metrics && config.metricsPort !== undefined ? listener() : undefined;
   if (metrics) installMetrics(http, metrics, { store, ownListener: metricsHttp });

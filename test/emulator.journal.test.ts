@@ -7,6 +7,7 @@ import { after, before, beforeEach, describe, test } from 'node:test';
 import { decodeJwt } from 'jose';
 import { JOURNAL_CAPACITY, JOURNAL_MAX_BODY_BYTES } from '../src/emulator/journal.ts';
 import { assertGraphError } from './support/assertions.ts';
+import { loadConfig } from '../src/config.ts';
 import { isGuid, startTestService, type TestService } from './support/service.ts';
 
 let svc: TestService;
@@ -314,4 +315,53 @@ test('entra mode: every /_emulator/requests and /_emulator/faults path is unknow
   } finally {
     await entra.stop();
   }
+});
+
+describe('REQUEST_JOURNAL', () => {
+  test('a smaller ring keeps that many of the last requests', async () => {
+    const small = await startTestService(['--request-journal', '3']);
+    try {
+      const user = await small.token(['--user', 'small.ring@contoso.com']);
+      for (let i = 0; i < 5; i++) assert.equal((await small.request('GET', `/beta/me/profile/phones?$top=${i + 1}`, { token: user })).status, 200);
+      const res = await small.request('GET', '/_emulator/requests');
+      assert.equal(res.status, 200, res.text);
+      assert.deepEqual(res.json.value.map((e: any) => e.query), ['$top=3', '$top=4', '$top=5']);
+    } finally {
+      await small.stop();
+    }
+  });
+
+  test('0 turns it off: requests are answered as usual, nothing is recorded, and its routes say it is off (404)', async () => {
+    const off = await startTestService(['--request-journal', '0']);
+    try {
+      const user = await off.token(['--user', 'no.journal@contoso.com']);
+      const created = await off.request('POST', '/beta/me/profile/phones', { token: user, body: { number: '+1 425 555 0100' } });
+      assert.equal(created.status, 201, created.text);
+      assert.equal((await off.request('GET', `/beta/me/profile/phones/${created.json.id}`, { token: user })).status, 200);
+      // The $batch envelope and a faulted request pass the hooks the journal would have had.
+      const batch = await off.request('POST', '/beta/$batch', { token: user, body: { requests: [{ id: '1', method: 'GET', url: '/me/profile/phones' }] } });
+      assert.equal(batch.status, 200, batch.text);
+      assert.equal(batch.json.responses[0].status, 200);
+      const fault = await off.request('POST', '/_emulator/faults', { body: { match: { path: '/beta/me/profile' }, respond: { status: 503 }, times: 1 } });
+      assert.equal(fault.status, 201, fault.text);
+      assertGraphError(await off.request('GET', '/beta/me/profile', { token: user }), 503, 'serviceNotAvailable');
+      for (const [method, path] of [
+        ['GET', '/_emulator/requests'],
+        ['GET', '/_emulator/requests/count'],
+        ['DELETE', '/_emulator/requests'],
+      ] as const) {
+        assertGraphError(await off.request(method, path), 404, 'itemNotFound', /request journal is off.*REQUEST_JOURNAL=0/);
+      }
+      // The in-process helper's view of it says the same.
+      assert.throws(() => off.emulator!.journal.list(), /request journal is off/);
+    } finally {
+      await off.stop();
+    }
+  });
+
+  test('is refused at start-up outside 0-10000', () => {
+    for (const bad of ['-1', '10001', 'many']) {
+      assert.throws(() => loadConfig(['--request-journal', bad]), /REQUEST_JOURNAL|request-journal/);
+    }
+  });
 });

@@ -55,13 +55,15 @@ export interface EmulatorParts {
   readonly devKey: DevKey;
   /** The sign-in service, which learns the seed's apps and passwords and forgets its grants on reset. */
   readonly authority?: AuthorityCore;
+  /** How many requests the journal keeps (REQUEST_JOURNAL); 0: it is off. Default: JOURNAL_CAPACITY. */
+  readonly journalCapacity?: number;
 }
 
-export function createEmulator({ store, collections, directory, devKey, authority }: EmulatorParts): Emulator {
+export function createEmulator({ store, collections, directory, devKey, authority, journalCapacity }: EmulatorParts): Emulator {
   /** `admin` of seeded users, by userKey: the store has no column for it, and it is only a default for tokens. */
   const seededAdmins = new Map<string, boolean>();
   return {
-    journal: new RequestJournal(),
+    journal: new RequestJournal({ capacity: journalCapacity }),
     faults: new Faults(),
     async reset() {
       const removed = await store.fixtures.clear();

@@ -128,7 +128,7 @@ function entryOf(r: JournalRecord): JournalEntry {
 }
 
 export interface JournalOptions {
-  /** How many entries are kept; the oldest go first. */
+  /** How many entries are kept; the oldest go first. 0: the journal is off (nothing is recorded; reading it throws). */
   capacity?: number;
   /** How much of each request and response body is kept. */
   maxBodyBytes?: number;
@@ -154,6 +154,11 @@ export class RequestJournal {
     this.maxBodyBytes = maxBodyBytes;
   }
 
+  /** false with a capacity of 0 (REQUEST_JOURNAL=0): no hooks record anything, and reading it is a 404 GraphError. */
+  get on(): boolean {
+    return this.capacity > 0;
+  }
+
   /** The id of a request that has just arrived (entries are added when answered, in the order they finish). */
   nextId(): number {
     return ++this.lastId;
@@ -165,6 +170,7 @@ export class RequestJournal {
   }
 
   private kept(): JournalRecord[] {
+    if (!this.on) throw graphErrors.journalOff();
     if (this.entries.length > this.capacity) this.entries.splice(0, this.entries.length - this.capacity);
     return this.entries;
   }
@@ -189,6 +195,7 @@ export class RequestJournal {
   }
 
   clear(): void {
+    if (!this.on) throw graphErrors.journalOff();
     this.entries = [];
   }
 }

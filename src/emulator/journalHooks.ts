@@ -35,35 +35,66 @@ class BodyCapture {
     this.kept += part.length;
   }
 
-  recorded(sent: FastifyRequest['headers'], contentType: unknown): RecordedMessage {
-    return {
-      message: () => {
-        const message: JournalMessage = { headers: journaledHeaders(sent), bodyBytes: this.total, bodyTruncated: this.total > this.kept };
-        if (this.read && this.total > 0) message.body = bodyValue(Buffer.concat(this.chunks), !message.bodyTruncated, contentType);
-        return message;
-      },
-    };
+  /** The body as the journal shows it. */
+  shown(message: JournalMessage, contentType: unknown): void {
+    message.bodyBytes = this.total;
+    message.bodyTruncated = this.total > this.kept;
+    if (this.read && this.total > 0) message.body = bodyValue(Buffer.concat(this.chunks), !message.bodyTruncated, contentType);
+  }
+}
+
+// What an entry keeps of its two messages, until the journal is read: each entry is kept for the next 1,000 requests,
+// so it outlives the young generation and is copied into the old one, where every full collection marks it again.
+// Each message is therefore kept as few objects as possible: its headers as one JSON text (a string, which the
+// collector copies but never looks into), with the Authorization value already hidden (a token is about a kilobyte),
+// and its body as it was; no closures (each is an object and a context of its own). Measured in bench/RESULTS.md
+// (issue 15): the request journal's entries were the largest cost of a request in development mode.
+
+/** A request as it was sent: its headers (Authorization hidden) and the first bytes of its body, if one was read. */
+class SentRequest implements RecordedMessage {
+  private readonly headers: string;
+  constructor(
+    sent: FastifyRequest['headers'],
+    private readonly capture: BodyCapture | undefined,
+  ) {
+    this.headers = JSON.stringify(journaledHeaders(sent));
+  }
+
+  message(): JournalMessage {
+    const headers = JSON.parse(this.headers) as JournalMessage['headers'];
+    const message: JournalMessage = { headers, bodyBytes: 0, bodyTruncated: false };
+    this.capture?.shown(message, headers['content-type']);
+    return message;
   }
 }
 
 /**
- * A response as it was handed to the connection: the payload itself is kept (a string is never changed; a Buffer is
- * copied), and its size, headers and body are worked out when the journal is read.
+ * A response as it was handed to the connection: its headers, and the payload itself (a string is never changed; a
+ * Buffer is copied); its size and body are worked out when the journal is read.
  */
-function recordedResponse(sent: Record<string, unknown>, payload: unknown, limit: number): RecordedMessage {
-  const body = typeof payload === 'string' ? payload : Buffer.isBuffer(payload) ? Buffer.from(payload) : undefined;
-  return {
-    message: () => {
-      const headers = shownHeaders(sent);
-      if (body === undefined) return { headers, bodyBytes: 0, bodyTruncated: false };
-      const bytes = typeof body === 'string' ? Buffer.from(body) : body;
-      // Node adds Content-Length after the hooks; the journal shows what the client got.
-      const shown = headers['content-length'] === undefined ? { ...headers, 'content-length': String(bytes.length) } : headers;
-      const message: JournalMessage = { headers: shown, bodyBytes: bytes.length, bodyTruncated: bytes.length > limit };
-      if (bytes.length > 0) message.body = bodyValue(bytes.subarray(0, limit), !message.bodyTruncated, headers['content-type']);
-      return message;
-    },
-  };
+class AnsweredResponse implements RecordedMessage {
+  private readonly headers: string;
+  private readonly body: string | Buffer | undefined;
+  constructor(
+    sent: Record<string, unknown>,
+    payload: unknown,
+    private readonly limit: number,
+  ) {
+    this.headers = JSON.stringify(sent);
+    this.body = typeof payload === 'string' ? payload : Buffer.isBuffer(payload) ? Buffer.from(payload) : undefined;
+  }
+
+  message(): JournalMessage {
+    const headers = shownHeaders(JSON.parse(this.headers) as Record<string, unknown>);
+    const { body, limit } = this;
+    if (body === undefined) return { headers, bodyBytes: 0, bodyTruncated: false };
+    const bytes = typeof body === 'string' ? Buffer.from(body) : body;
+    // Node adds Content-Length after the hooks; the journal shows what the client got.
+    const shown = headers['content-length'] === undefined ? { ...headers, 'content-length': String(bytes.length) } : headers;
+    const message: JournalMessage = { headers: shown, bodyBytes: bytes.length, bodyTruncated: bytes.length > limit };
+    if (bytes.length > 0) message.body = bodyValue(bytes.subarray(0, limit), !message.bodyTruncated, headers['content-type']);
+    return message;
+  }
 }
 
 /** A JSON body as its value (when all of it is here), anything else as text. */
@@ -159,14 +190,6 @@ export function installJournal(app: FastifyInstance, journal: RequestJournal, { 
   /** Where the body's first bytes are kept: made when a body is first read (most requests have none). */
   const captureOf = (p: Pending): BodyCapture => (p.requestBody ??= new BodyCapture(journal.maxBodyBytes));
 
-  /** The request's message: its headers (kept as sent, redacted when read) and the body, if one was read. */
-  function requestMessage(request: FastifyRequest, p: Pending): RecordedMessage {
-    const sent = request.headers;
-    const capture = p.requestBody;
-    if (capture) return capture.recorded(sent, sent['content-type']);
-    return { message: () => ({ headers: journaledHeaders(sent), bodyBytes: 0, bodyTruncated: false }) };
-  }
-
   /** Adds the request's entry; a promise only when its token must be verified first. */
   function finish(request: FastifyRequest, p: Pending, answer: Answer | null): Promise<void> | undefined {
     p.done = true;
@@ -189,8 +212,8 @@ export function installJournal(app: FastifyInstance, journal: RequestJournal, { 
       requestId: request.id,
       clientRequestId: typeof clientRequestId === 'string' ? clientRequestId : null,
       caller,
-      request: requestMessage(request, p),
-      response: recordedResponse(answer?.headers ?? {}, answer?.payload, journal.maxBodyBytes),
+      request: new SentRequest(request.headers, p.requestBody),
+      response: new AnsweredResponse(answer?.headers ?? {}, answer?.payload, journal.maxBodyBytes),
       ...(p.fault !== undefined ? { fault: p.fault } : {}),
       ...(p.batch ? { batch: p.batch } : {}),
     });

@@ -118,6 +118,9 @@ export const graphErrors = {
       'gatewayTimeout',
       `The gateway timed out. This is an injected fault ('${faultId}', see GET /_emulator/faults): it drops the connection, which an inner request of a $batch does not have, so it answers 504 instead; match POST /beta/$batch to drop the whole batch. The request was not processed.`,
     ),
+  /** REQUEST_JOURNAL=0: the journal's routes exist, and say why there is nothing to read. */
+  journalOff: () =>
+    new GraphError(404, 'itemNotFound', 'The request journal is off: the service was started with REQUEST_JOURNAL=0, so no request is recorded. Start it without REQUEST_JOURNAL (1000 entries) or with the number to keep.'),
   faultNotFound: (id: string) => new GraphError(404, 'itemNotFound', `No fault has the id '${id}': it was removed, or used up its times.`),
 };
 
