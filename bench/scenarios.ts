@@ -24,6 +24,8 @@ export interface Scenario {
   /** undefined: the bare ceiling (no store). */
   readonly store: StoreKind | undefined;
   readonly synchronous?: 'full' | 'normal';
+  /** More of the service's settings, as flags (e.g. ['--request-journal', '0']). */
+  readonly settings?: readonly string[];
   /** Issue 15's target for server CPU per request, as a multiple of the ceiling's in the same run. */
   readonly cpuTarget?: number;
   /** Seeds what it reads; the request to repeat. */
@@ -71,6 +73,7 @@ export const SCENARIOS: Scenario[] = [
     prepare: async () => ({ method: 'GET', path: `${PHONES}/205254a2-875a-48fc-b1f1-2886d3ffc428`, headers: {}, expectStatus: 200 }),
   },
   { short: 'get-one', name: 'GET one phone', store: 'sqlite', synchronous: 'full', cpuTarget: 3, prepare: getOne },
+  { short: 'get-one-nojournal', name: 'GET one phone, REQUEST_JOURNAL=0', store: 'sqlite', synchronous: 'full', settings: ['--request-journal', '0'], prepare: getOne },
   { short: 'list-5', name: 'GET list of 5 phones', store: 'sqlite', synchronous: 'full', cpuTarget: 4, prepare: listScenario(5, 5, false) },
   { short: 'page-10', name: 'GET a full page of 10 (15 phones, nextLink)', store: 'sqlite', synchronous: 'full', cpuTarget: 5, prepare: listScenario(15, 10, true) },
   { short: 'create-full', name: 'POST create, synchronous=full', store: 'sqlite', synchronous: 'full', cpuTarget: 4, prepare: async (t) => createReq(t) },
@@ -115,7 +118,7 @@ export async function prepareScenario(s: Scenario, nodeArgs: readonly string[] =
     } else {
       if (s.store === 'postgres') database = await createDatabase();
       const store = { dataDir, databaseUrl: database?.url };
-      const running = await startService({ name: `service (${s.short})`, ...store, synchronous: s.synchronous, nodeArgs });
+      const running = await startService({ name: `service (${s.short})`, ...store, synchronous: s.synchronous, settings: s.settings, nodeArgs });
       child = running.child;
       target = { ...running, token: await mintToken(USER, store), store: s.store };
     }

@@ -76,6 +76,8 @@ const storeFlags = (s: StoreArgs) => ['--data-dir', s.dataDir, ...(s.databaseUrl
 export interface ServiceOptions extends StoreArgs {
   readonly name: string;
   readonly synchronous?: 'full' | 'normal';
+  /** More of the service's settings, as flags. */
+  readonly settings?: readonly string[];
   /** node's own flags before the script (e.g. --cpu-prof). */
   readonly nodeArgs?: readonly string[];
 }
@@ -93,6 +95,7 @@ export async function startService(o: ServiceOptions): Promise<Running> {
     String(port),
     ...storeFlags(o),
     ...(o.synchronous ? ['--sqlite-synchronous', o.synchronous] : []),
+    ...(o.settings ?? []),
     '--log-level',
     'warn',
   ];
