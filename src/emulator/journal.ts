@@ -193,11 +193,6 @@ export class RequestJournal {
     this.entries = this.entries.filter((e) => !selected(e));
     return before - this.entries.length;
   }
-
-  clear(): void {
-    if (!this.on) throw graphErrors.journalOff();
-    this.entries = [];
-  }
 }
 
 /** A filter from a query string (?method=&path=&status=); throws a 400 GraphError naming what is wrong. */

@@ -118,7 +118,7 @@ export const journalOpenApi = {
   paths: {
     '/_emulator/requests': {
       get: control('emulator.ListRequests', 'The request journal, oldest first', {
-        description: `The last ${JOURNAL_CAPACITY} requests answered (the oldest are forgotten first), except /_emulator/*, /health and /metrics; the inner requests of a $batch are entries of their own.`,
+        description: `The last requests answered, as many as REQUEST_JOURNAL says (${JOURNAL_CAPACITY} unless set; 0 turns the journal off, and these routes answer 404), the oldest forgotten first; except /_emulator/*, /health and /metrics; the inner requests of a $batch are entries of their own.`,
         parameters: filters,
         responses: {
           200: { description: 'The entries the filters select.', content: json({ type: 'object', required: ['count', 'value'], properties: { count: { type: 'integer' }, value: { type: 'array', items: ref('emulator.JournalEntry') } } }) },

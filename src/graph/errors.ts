@@ -120,7 +120,7 @@ export const graphErrors = {
     ),
   /** REQUEST_JOURNAL=0: the journal's routes exist, and say why there is nothing to read. */
   journalOff: () =>
-    new GraphError(404, 'itemNotFound', 'The request journal is off: the service was started with REQUEST_JOURNAL=0, so no request is recorded. Start it without REQUEST_JOURNAL (1000 entries) or with the number to keep.'),
+    new GraphError(404, 'itemNotFound', 'The request journal is off: the service was started with REQUEST_JOURNAL=0, so no request is recorded. Start it without REQUEST_JOURNAL (its default), or with the number of requests to keep.'),
   faultNotFound: (id: string) => new GraphError(404, 'itemNotFound', `No fault has the id '${id}': it was removed, or used up its times.`),
 };
 
