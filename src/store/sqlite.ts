@@ -40,7 +40,7 @@ function withStatementCache(db: BetterSqlite3.Database) {
         const prepared = db.prepare(sqlText);
         // A statement that names its columns keeps them; one that reads * takes a later migration's too, so its rows are
         // left to better-sqlite3, which names them anew on each run.
-        stmt = prepared.reader && !sqlText.includes('*') ? new RowsAsObjects(prepared) : prepared;
+        stmt = prepared.reader && !sqlText.includes('*') ? new RowsAsObjects(prepared, asOneJsonValue(db, prepared, sqlText)) : prepared;
         if (cache.size < 500) cache.set(sqlText, stmt);
       }
       return stmt;
@@ -52,21 +52,63 @@ function withStatementCache(db: BetterSqlite3.Database) {
   };
 }
 
+/** Declared column types whose every value SQLite writes in JSON as the value better-sqlite3 would give (no BLOB). */
+const JSON_EXACT_TYPES = /^(?:text|integer|bigint|double precision)$/i;
+
+/**
+ * The same statement answering each row as one JSON array text of its columns (`select json_array("a", "b") from ...`),
+ * when it is a SELECT of table columns by name as Kysely writes one (`select "a", "b" from ...`); undefined otherwise.
+ * better-sqlite3 hands each column value to V8 through its API, one call per value, which for a phone's two dozen
+ * columns costs more than the query (bench/RESULTS.md, issue 15); one string per row and JSON.parse cost about
+ * 40% less on a page of phones. The values are the same: text exactly (JSON escapes it), integers and doubles as the
+ * same numbers (SQLite 3.53 writes a double with all its digits; test/store.sqliteRows.test.ts), NULL as null. Only the
+ * select list changes, so the plan is the statement's own (the query plan test explains the statement as Kysely wrote it).
+ */
+export function asOneJsonValue(db: BetterSqlite3.Database, stmt: BetterSqlite3.Statement, sqlText: string): BetterSqlite3.Statement | undefined {
+  const columns = stmt.columns();
+  const names = columns.map((c) => c.name);
+  if (new Set(names).size !== names.length) return undefined;
+  if (!columns.every((c) => c.column === c.name && c.type !== null && JSON_EXACT_TYPES.test(c.type))) return undefined;
+  const list = names.map((n) => `"${n.replaceAll('"', '""')}"`).join(', ');
+  const selected = `select ${list} from `;
+  if (!sqlText.startsWith(selected)) return undefined;
+  return db.prepare(`select json_array(${list}) from ${sqlText.slice(selected.length)}`).pluck(true);
+}
+
+/** What SQLite says when a value to put in JSON is a BLOB: only a file written by something else holds one here. */
+const isBlobInJson = (err: unknown) => err instanceof BetterSqlite3.SqliteError && /JSON cannot hold BLOB values/.test(err.message);
+
 /**
  * A statement that answers rows as objects, as Kysely's SQLite driver expects, built here from better-sqlite3's raw
- * arrays: better-sqlite3 makes each row object through V8's API one property at a time, which for a phone's two dozen
- * columns costs more than the query itself; objects of one shape built in JavaScript take about a third less CPU
- * (measured in bench/RESULTS.md, issue 15). Same objects: a name that two columns share holds the later one's value.
+ * arrays (or from one JSON array per row, see asOneJsonValue): better-sqlite3 makes each row object through V8's API
+ * one property at a time, which for a phone's two dozen columns costs more than the query itself; objects of one shape
+ * built in JavaScript take about a third less CPU (measured in bench/RESULTS.md, issue 15). Same objects: a name that
+ * two columns share holds the later one's value.
  */
 class RowsAsObjects {
   readonly reader = true;
   /** A row object from its values: one object literal of the statement's columns (fixedShape.ts). */
   private readonly object: (row: readonly unknown[]) => Record<string, unknown>;
-  constructor(private readonly stmt: BetterSqlite3.Statement) {
+  constructor(
+    private readonly stmt: BetterSqlite3.Statement,
+    /** The statement with each row as one JSON array text, when it has that form. */
+    private json: BetterSqlite3.Statement | undefined,
+  ) {
     this.object = fromValues(stmt.columns().map((c) => c.name));
     stmt.raw(true);
   }
   all(parameters: readonly unknown[]): Record<string, unknown>[] {
+    if (this.json) {
+      try {
+        const texts = this.json.all(parameters) as string[];
+        const objects = new Array<Record<string, unknown>>(texts.length);
+        for (let i = 0; i < texts.length; i++) objects[i] = this.object(JSON.parse(texts[i]!) as unknown[]);
+        return objects;
+      } catch (err) {
+        if (!isBlobInJson(err)) throw err;
+        this.json = undefined; // read as it is from now on
+      }
+    }
     const rows = this.stmt.all(parameters) as unknown[][];
     const objects = new Array<Record<string, unknown>>(rows.length);
     for (let i = 0; i < rows.length; i++) objects[i] = this.object(rows[i]!);
