@@ -74,10 +74,7 @@ export interface RecordedMessage {
   message(): JournalMessage;
 }
 
-/**
- * An entry as kept: what the request's way hands over as it is (the URL, the clock, the verified caller, the messages),
- * worked out into a JournalEntry when the journal is read.
- */
+/** An entry as the journal's reader sees it: what the request's way recorded, before it is shown as a JournalEntry. */
 export interface JournalRecord extends Pick<JournalEntry, 'id' | 'durationMs' | 'method' | 'status' | 'requestId' | 'clientRequestId' | 'fault' | 'batch'> {
   /** The URL as sent: path and query string. */
   readonly url: string;
@@ -86,6 +83,14 @@ export interface JournalRecord extends Pick<JournalEntry, 'id' | 'durationMs' | 
   readonly caller: Principal | null;
   readonly request: RecordedMessage;
   readonly response: RecordedMessage;
+}
+
+/**
+ * An entry as kept until the journal is read, in whatever form costs the request's way least (journalHooks.ts);
+ * `record` works it out, with bodies kept to their first `maxBodyBytes`.
+ */
+export interface KeptEntry {
+  record(maxBodyBytes: number): JournalRecord;
 }
 
 /** The caller as the journal shows it: who, and with which permissions (never the token). */
@@ -146,7 +151,7 @@ export class RequestJournal {
   readonly capacity: number;
   readonly maxBodyBytes: number;
   /** The newest `capacity` of them are the journal (older ones are dropped in bulk, not one per request). */
-  private entries: JournalRecord[] = [];
+  private entries: KeptEntry[] = [];
   private lastId = 0;
 
   constructor({ capacity = JOURNAL_CAPACITY, maxBodyBytes = JOURNAL_MAX_BODY_BYTES }: JournalOptions = {}) {
@@ -164,34 +169,35 @@ export class RequestJournal {
     return ++this.lastId;
   }
 
-  add(entry: JournalRecord): void {
+  add(entry: KeptEntry): void {
     this.entries.push(entry);
     if (this.entries.length >= this.capacity + DROP_EVERY) this.entries.splice(0, this.entries.length - this.capacity);
   }
 
-  private kept(): JournalRecord[] {
+  /** The entries as kept (the newest `capacity`), and each worked out, in the same order. */
+  private kept(): { entries: KeptEntry[]; records: JournalRecord[] } {
     if (!this.on) throw graphErrors.journalOff();
     if (this.entries.length > this.capacity) this.entries.splice(0, this.entries.length - this.capacity);
-    return this.entries;
+    return { entries: this.entries, records: this.entries.map((e) => e.record(this.maxBodyBytes)) };
   }
 
   /** The entries `filter` selects, oldest first (by arrival). Throws a 400 GraphError for a bad filter. */
   list(filter: JournalFilter = {}): JournalEntry[] {
-    const selected = this.kept().filter(entryFilter(filter));
+    const selected = this.kept().records.filter(entryFilter(filter));
     // Added as they finish; listed as they arrived (a $batch before its inner requests, a slow request in its place).
     return selected.sort((a, b) => a.id - b.id).map((e) => structuredClone(entryOf(e)));
   }
 
   count(filter: JournalFilter = {}): number {
-    return this.kept().filter(entryFilter(filter)).length;
+    return this.kept().records.filter(entryFilter(filter)).length;
   }
 
   /** Forgets the entries `filter` selects (every entry without one); returns how many. */
   remove(filter: JournalFilter = {}): number {
     const selected = entryFilter(filter);
-    const before = this.kept().length;
-    this.entries = this.entries.filter((e) => !selected(e));
-    return before - this.entries.length;
+    const { entries, records } = this.kept();
+    this.entries = entries.filter((_, i) => !selected(records[i]!));
+    return entries.length - this.entries.length;
   }
 }
 

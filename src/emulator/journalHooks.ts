@@ -12,7 +12,7 @@ import type { Fault } from './faults.ts';
 import { isControlPath } from './paths.ts';
 import { isAuthorityPath } from '../authority/index.ts';
 import { isWebPath } from '../web/routes.ts';
-import type { JournalMessage, RecordedMessage, RequestJournal } from './journal.ts';
+import type { JournalMessage, JournalRecord, KeptEntry, RequestJournal } from './journal.ts';
 
 const notJournaled = (url: string): boolean =>
   isControlPath(url) || isAuthorityPath(url) || isWebPath(url) || /^\/(?:health|metrics|beta\/docs)(?:[/?]|$)/i.test(url);
@@ -43,57 +43,73 @@ class BodyCapture {
   }
 }
 
-// What an entry keeps of its two messages until the journal is read. An entry lives for the next 1,000 requests, so it
-// is moved into the old generation and marked there by every full collection: each message is kept as few objects as
-// possible, its headers as one JSON text with the Authorization value already hidden (so the journal keeps no bearer
-// token in memory; a token is about a kilobyte) and its body as it was, with no closures. Measured in bench/RESULTS.md
-// (issue 15): a third fewer full collections under load, for about the same CPU per request.
-
-/** A request as it was sent: its headers (Authorization hidden) and the first bytes of its body, if one was read. */
-class SentRequest implements RecordedMessage {
-  private readonly headers: string;
-  constructor(
-    sent: FastifyRequest['headers'],
-    private readonly capture: BodyCapture | undefined,
-  ) {
-    this.headers = JSON.stringify(journaledHeaders(sent));
-  }
-
-  message(): JournalMessage {
-    const headers = JSON.parse(this.headers) as JournalMessage['headers'];
-    const message: JournalMessage = { headers, bodyBytes: 0, bodyTruncated: false };
-    this.capture?.shown(message, headers['content-type']);
-    return message;
-  }
+/** What an entry's text holds: everything about the request known when its answer is handed over. */
+interface Recorded {
+  readonly id: number;
+  readonly startedAtMs: number;
+  readonly durationMs: number;
+  readonly method: string;
+  readonly url: string;
+  readonly status: number | null;
+  readonly requestId: string;
+  readonly clientRequestId: string | null;
+  readonly fault?: string;
+  readonly batch?: { outer: number; id: string };
+  /** The request's headers, Authorization hidden. */
+  readonly sent: Record<string, string | string[]>;
+  /** The response's headers as they were handed to the connection (Node keeps numbers as numbers). */
+  readonly answered: Record<string, unknown>;
 }
 
 /**
- * A response as it was handed to the connection: its headers, and the payload itself (a string is never changed; a
- * Buffer is copied); its size and body are worked out when the journal is read.
+ * An entry as the journal keeps it until it is read. It lives for the next REQUEST_JOURNAL requests (1,000 unless
+ * set): long enough to be copied out of V8's young generation and marked in the old one, at a cost that grows with the
+ * objects an entry holds more than with its bytes (bench/RESULTS.md, issue 15: an entry of five objects and three
+ * texts cost a GET about a fifth of its CPU). So it is one object: one JSON text of everything known when the answer
+ * is handed over (the Authorization value already hidden, so the journal keeps no bearer token in memory: a token is
+ * about a kilobyte), the response's payload as it was sent (a string is never changed; a Buffer is copied), the caller
+ * its token named (the token cache's own object) and the request body's first bytes when one was read. Headers and
+ * bodies are shown (parsed, decoded) only when the journal is read.
  */
-class AnsweredResponse implements RecordedMessage {
-  private readonly headers: string;
-  private readonly body: string | Buffer | undefined;
+class KeptRequest implements KeptEntry {
+  private readonly payload: string | Buffer | undefined;
   constructor(
-    sent: Record<string, unknown>,
+    private readonly text: string,
     payload: unknown,
-    private readonly limit: number,
+    private readonly caller: Principal | null,
+    private readonly requestBody: BodyCapture | undefined,
   ) {
-    this.headers = JSON.stringify(sent);
-    this.body = typeof payload === 'string' ? payload : Buffer.isBuffer(payload) ? Buffer.from(payload) : undefined;
+    this.payload = typeof payload === 'string' ? payload : Buffer.isBuffer(payload) ? Buffer.from(payload) : undefined;
   }
 
-  message(): JournalMessage {
-    const headers = shownHeaders(JSON.parse(this.headers) as Record<string, unknown>);
-    const { body, limit } = this;
-    if (body === undefined) return { headers, bodyBytes: 0, bodyTruncated: false };
-    const bytes = typeof body === 'string' ? Buffer.from(body) : body;
-    // Node adds Content-Length after the hooks; the journal shows what the client got.
-    const shown = headers['content-length'] === undefined ? { ...headers, 'content-length': String(bytes.length) } : headers;
-    const message: JournalMessage = { headers: shown, bodyBytes: bytes.length, bodyTruncated: bytes.length > limit };
-    if (bytes.length > 0) message.body = bodyValue(bytes.subarray(0, limit), !message.bodyTruncated, headers['content-type']);
-    return message;
+  record(maxBodyBytes: number): JournalRecord {
+    const { sent, answered, ...r } = JSON.parse(this.text) as Recorded;
+    return {
+      ...r,
+      caller: this.caller,
+      request: { message: () => requestMessage(sent, this.requestBody) },
+      response: { message: () => responseMessage(answered, this.payload, maxBodyBytes) },
+    };
   }
+}
+
+/** A request as it was sent: its headers and the first bytes of its body, if one was read. */
+function requestMessage(headers: JournalMessage['headers'], capture: BodyCapture | undefined): JournalMessage {
+  const message: JournalMessage = { headers, bodyBytes: 0, bodyTruncated: false };
+  capture?.shown(message, headers['content-type']);
+  return message;
+}
+
+/** A response as it was handed to the connection: its headers, and its body's size and first `limit` bytes. */
+function responseMessage(sent: Record<string, unknown>, body: string | Buffer | undefined, limit: number): JournalMessage {
+  const headers = shownHeaders(sent);
+  if (body === undefined) return { headers, bodyBytes: 0, bodyTruncated: false };
+  const bytes = typeof body === 'string' ? Buffer.from(body) : body;
+  // Node adds Content-Length after the hooks; the journal shows what the client got.
+  const shown = headers['content-length'] === undefined ? { ...headers, 'content-length': String(bytes.length) } : headers;
+  const message: JournalMessage = { headers: shown, bodyBytes: bytes.length, bodyTruncated: bytes.length > limit };
+  if (bytes.length > 0) message.body = bodyValue(bytes.subarray(0, limit), !message.bodyTruncated, headers['content-type']);
+  return message;
 }
 
 /** A JSON body as its value (when all of it is here), anything else as text. */
@@ -136,11 +152,11 @@ interface Pending {
 
 /** The request's headers with the Authorization value hidden: its scheme stays, so a test sees what was sent. */
 function journaledHeaders(sent: FastifyRequest['headers']): Record<string, string | string[]> {
-  const headers: Record<string, string | string[]> = {};
-  for (const [name, value] of Object.entries(sent)) {
-    if (value === undefined) continue;
-    headers[name] = name === 'authorization' || name === 'proxy-authorization' ? redacted(String(value)) : value;
-  }
+  const { authorization, 'proxy-authorization': proxyAuthorization } = sent;
+  if (authorization === undefined && proxyAuthorization === undefined) return sent as Record<string, string | string[]>;
+  const headers = { ...sent } as Record<string, string | string[]>;
+  if (authorization !== undefined) headers.authorization = redacted(authorization);
+  if (proxyAuthorization !== undefined) headers['proxy-authorization'] = redacted(String(proxyAuthorization));
   return headers;
 }
 
@@ -201,7 +217,7 @@ export function installJournal(app: FastifyInstance, journal: RequestJournal, { 
 
   function add(request: FastifyRequest, p: Pending, answer: Answer | null, durationMs: number, caller: Principal | null): void {
     const clientRequestId = request.headers['client-request-id'];
-    journal.add({
+    const recorded: Recorded = {
       id: p.id,
       startedAtMs: p.startedAtMs,
       durationMs,
@@ -210,12 +226,12 @@ export function installJournal(app: FastifyInstance, journal: RequestJournal, { 
       status: answer?.status ?? null,
       requestId: request.id,
       clientRequestId: typeof clientRequestId === 'string' ? clientRequestId : null,
-      caller,
-      request: new SentRequest(request.headers, p.requestBody),
-      response: new AnsweredResponse(answer?.headers ?? {}, answer?.payload, journal.maxBodyBytes),
-      ...(p.fault !== undefined ? { fault: p.fault } : {}),
-      ...(p.batch ? { batch: p.batch } : {}),
-    });
+      fault: p.fault,
+      batch: p.batch,
+      sent: journaledHeaders(request.headers),
+      answered: answer?.headers ?? {},
+    };
+    journal.add(new KeptRequest(JSON.stringify(recorded), answer?.payload, caller, p.requestBody));
   }
 
   app.addHook('onRequest', (request: FastifyRequest, reply: FastifyReply, done: () => void) => {
@@ -238,9 +254,10 @@ export function installJournal(app: FastifyInstance, journal: RequestJournal, { 
   });
 
   // A copy of the body's first bytes as the parser reads it: what was sent, even when it turns out not to be JSON.
-  app.addHook('preParsing', async (request: FastifyRequest, _reply: FastifyReply, payload) => {
+  // A callback hook: most requests have no body, and an async hook would cost each of them a promise.
+  app.addHook('preParsing', (request: FastifyRequest, _reply: FastifyReply, payload, done) => {
     const p = request.journaled;
-    if (!p || !hasBody(request)) return payload;
+    if (!p || !hasBody(request)) return done(null, payload);
     const capture = captureOf(p);
     const tee = new Transform({
       transform(chunk: Buffer, _encoding, done) {
@@ -249,7 +266,7 @@ export function installJournal(app: FastifyInstance, journal: RequestJournal, { 
       },
     });
     payload.on('error', (err) => tee.destroy(err));
-    return payload.pipe(tee);
+    done(null, payload.pipe(tee));
   });
 
   // A callback hook: the entry is added before the answer goes out (a test that reads the journal next finds it), with
