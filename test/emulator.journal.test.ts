@@ -122,6 +122,41 @@ describe('an entry', () => {
     assert.equal(del.response.bodyBytes, 0);
   });
 
+  test('records a body sent in chunks, without a length: whole, and cut off when the service stopped reading it', async () => {
+    /** POSTs `text` as a chunked body (no Content-Length), a kilobyte per chunk. */
+    const chunked = async (text: string) => {
+      const bytes = Buffer.from(text);
+      const body = new ReadableStream<Uint8Array>({
+        start(controller) {
+          for (let at = 0; at < bytes.length; at += 1024) controller.enqueue(bytes.subarray(at, at + 1024));
+          controller.close();
+        },
+      });
+      const res = await fetch(`${svc.url}/beta/me/profile/phones`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body,
+        duplex: 'half',
+      } as RequestInit);
+      await res.arrayBuffer();
+      return res.status;
+    };
+    const small = JSON.stringify({ number: '+1 425 555 0103', displayName: 'x'.repeat(200) });
+    assert.equal(await chunked(small), 201);
+    // Over the 64 KiB the service reads: refused part way.
+    const large = JSON.stringify({ number: '+1 425 555 0104', displayName: 'y'.repeat(100_000) });
+    assert.equal(await chunked(large), 413);
+    const [whole, cut] = await journal();
+    assert.equal(whole.request.headers['transfer-encoding'], 'chunked');
+    assert.deepEqual(whole.request.body, JSON.parse(small));
+    assert.equal(whole.request.bodyBytes, Buffer.byteLength(small));
+    assert.equal(whole.request.bodyTruncated, false);
+    assert.equal(cut.status, 413);
+    assert.equal(cut.request.bodyTruncated, true);
+    assert.equal(cut.request.body, large.slice(0, JOURNAL_MAX_BODY_BYTES));
+    assert.ok(cut.request.bodyBytes > JOURNAL_MAX_BODY_BYTES && cut.request.bodyBytes <= Buffer.byteLength(large), String(cut.request.bodyBytes));
+  });
+
   test(`keeps the first ${JOURNAL_MAX_BODY_BYTES} bytes of a body, as text, and says it cut it`, async () => {
     const big = JSON.stringify({ number: 'x'.repeat(30_000) });
     const refused = await svc.request('POST', '/beta/me/profile/phones', { token, rawBody: big, headers: { 'content-type': 'application/json' } });

@@ -12,6 +12,17 @@ export const ODATA_JSON = 'application/json;odata.metadata=minimal;odata.streami
 /** Graph's errors use plain application/json (the v3 SDK parses error bodies only then). */
 const ERROR_JSON = 'application/json';
 export const MAX_BODY_BYTES = 64 * 1024;
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /**
+     * The body's bytes as the JSON parser read them, whole (null: no body was parsed). The request journal
+     * (emulator/) shows them, with no stream of its own in the body's way.
+     */
+    rawBody: Buffer | null;
+  }
+}
+
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
 
 /** A client-request-id is echoed when it is reasonable; it is never required (Kiota sends none). */
@@ -121,7 +132,9 @@ export function installGraphConventions(app: FastifyInstance, options: GraphConv
   });
 
   app.removeAllContentTypeParsers();
+  app.decorateRequest('rawBody', null);
   app.addContentTypeParser('application/json', { parseAs: 'buffer', bodyLimit: MAX_BODY_BYTES }, (request, bytes, done) => {
+    request.rawBody = bytes as Buffer;
     const charset = /;\s*charset\s*=\s*"?([^";\s]+)/i.exec(request.headers['content-type'] ?? '')?.[1]?.toLowerCase();
     if (charset !== undefined && charset !== 'utf-8' && charset !== 'utf8') {
       done(graphErrors.unsupportedMediaType(request.headers['content-type']), undefined);
