@@ -366,6 +366,28 @@ describe('REQUEST_JOURNAL', () => {
     }
   });
 
+  test("each kept entry shows its own response body, however many requests came before (bodies' slots are reused)", async () => {
+    const small = await startTestService(['--request-journal', '3']);
+    try {
+      const user = await small.token(['--user', 'slots.ring@contoso.com']);
+      // More requests than the journal has slots for bodies (its size and the 100 it keeps before dropping), twice over.
+      const answers: string[] = [];
+      for (let i = 0; i < 250; i++) {
+        const res = await small.request('GET', `/beta/me/profile/phones/missing-${i}${'x'.repeat(i)}`, { token: user });
+        assert.equal(res.status, 404);
+        answers.push(res.text);
+      }
+      const res = await small.request('GET', '/_emulator/requests');
+      assert.equal(res.status, 200, res.text);
+      assert.deepEqual(
+        res.json.value.map((e: any) => e.response.body),
+        answers.slice(-3).map((text) => JSON.parse(text)),
+      );
+    } finally {
+      await small.stop();
+    }
+  });
+
   test('0 turns it off: requests are answered as usual, nothing is recorded, and its routes say it is off (404)', async () => {
     const off = await startTestService(['--request-journal', '0']);
     try {

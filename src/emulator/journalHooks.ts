@@ -12,6 +12,7 @@ import type { Fault } from './faults.ts';
 import { isControlPath } from './paths.ts';
 import { isAuthorityPath } from '../authority/index.ts';
 import { isWebPath } from '../web/routes.ts';
+import type { BodySlots, KeptBody } from './journalBodies.ts';
 import type { JournalMessage, JournalRecord, KeptEntry, RequestJournal } from './journal.ts';
 
 const notJournaled = (url: string): boolean =>
@@ -72,23 +73,30 @@ interface Recorded {
  * bodies are shown (parsed, decoded) only when the journal is read.
  */
 class KeptRequest implements KeptEntry {
-  private readonly payload: string | Buffer | undefined;
+  private readonly bodySlot: number;
+  private readonly bodyKept: number;
+  private readonly bodyTotal: number;
   constructor(
     private readonly text: string,
-    payload: unknown,
+    /** The response's body as the journal's slots keep it (journalBodies.ts); undefined: it had none to show. */
+    body: KeptBody | undefined,
     private readonly caller: Principal | null,
     private readonly requestBody: BodyCapture | undefined,
   ) {
-    this.payload = typeof payload === 'string' ? payload : Buffer.isBuffer(payload) ? Buffer.from(payload) : undefined;
+    // Numbers, not the KeptBody itself: one object less to keep per entry.
+    this.bodySlot = body ? body.slot : -1;
+    this.bodyKept = body ? body.kept : 0;
+    this.bodyTotal = body ? body.total : 0;
   }
 
-  record(maxBodyBytes: number): JournalRecord {
+  record(bodies: BodySlots): JournalRecord {
     const { sent, answered, ...r } = JSON.parse(this.text) as Recorded;
+    const { bodySlot: slot, bodyKept: kept, bodyTotal: total } = this;
     return {
       ...r,
       caller: this.caller,
       request: { message: () => requestMessage(sent, this.requestBody) },
-      response: { message: () => responseMessage(answered, this.payload, maxBodyBytes) },
+      response: { message: () => responseMessage(answered, slot < 0 ? undefined : { bytes: bodies.read({ slot, kept, total }), total }) },
     };
   }
 }
@@ -100,15 +108,15 @@ function requestMessage(headers: JournalMessage['headers'], capture: BodyCapture
   return message;
 }
 
-/** A response as it was handed to the connection: its headers, and its body's size and first `limit` bytes. */
-function responseMessage(sent: Record<string, unknown>, body: string | Buffer | undefined, limit: number): JournalMessage {
+/** A response as it was handed to the connection: its headers, and its body's size and first bytes (as many as were kept). */
+function responseMessage(sent: Record<string, unknown>, body: { bytes: Buffer; total: number } | undefined): JournalMessage {
   const headers = shownHeaders(sent);
   if (body === undefined) return { headers, bodyBytes: 0, bodyTruncated: false };
-  const bytes = typeof body === 'string' ? Buffer.from(body) : body;
+  const { bytes, total } = body;
   // Node adds Content-Length after the hooks; the journal shows what the client got.
-  const shown = headers['content-length'] === undefined ? { ...headers, 'content-length': String(bytes.length) } : headers;
-  const message: JournalMessage = { headers: shown, bodyBytes: bytes.length, bodyTruncated: bytes.length > limit };
-  if (bytes.length > 0) message.body = bodyValue(bytes.subarray(0, limit), !message.bodyTruncated, headers['content-type']);
+  const shown = headers['content-length'] === undefined ? { ...headers, 'content-length': String(total) } : headers;
+  const message: JournalMessage = { headers: shown, bodyBytes: total, bodyTruncated: total > bytes.length };
+  if (total > 0) message.body = bodyValue(bytes, !message.bodyTruncated, headers['content-type']);
   return message;
 }
 
@@ -232,7 +240,9 @@ export function installJournal(app: FastifyInstance, journal: RequestJournal, { 
       sent: journaledHeaders(request.headers),
       answered: answer?.headers ?? {},
     };
-    journal.add(new KeptRequest(JSON.stringify(recorded), answer?.payload, caller, p.requestBody));
+    const payload = answer?.payload;
+    const body = typeof payload === 'string' || Buffer.isBuffer(payload) ? journal.bodies.keep(payload) : undefined;
+    journal.add(new KeptRequest(JSON.stringify(recorded), body, caller, p.requestBody));
   }
 
   app.addHook('onRequest', (request: FastifyRequest, reply: FastifyReply, done: () => void) => {
