@@ -377,12 +377,21 @@ describe('REQUEST_JOURNAL', () => {
         assert.equal(res.status, 404);
         answers.push(res.text);
       }
+      // One whose record (its headers) is larger than a slot keeps for it: kept as well, elsewhere.
+      const big = 'z'.repeat(6000);
+      const last = await small.request('GET', '/beta/me/profile/phones/missing-big', { token: user, headers: { 'x-big': big } });
+      answers.push(last.text);
       const res = await small.request('GET', '/_emulator/requests');
       assert.equal(res.status, 200, res.text);
       assert.deepEqual(
         res.json.value.map((e: any) => e.response.body),
         answers.slice(-3).map((text) => JSON.parse(text)),
       );
+      assert.deepEqual(
+        res.json.value.map((e: any) => e.path),
+        ['/beta/me/profile/phones/missing-248' + 'x'.repeat(248), '/beta/me/profile/phones/missing-249' + 'x'.repeat(249), '/beta/me/profile/phones/missing-big'],
+      );
+      assert.equal(res.json.value[2].request.headers['x-big'], big);
     } finally {
       await small.stop();
     }

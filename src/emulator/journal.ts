@@ -2,7 +2,7 @@
 // sent. What goes in is decided by journalHooks.ts; this keeps, filters and forgets the entries.
 import { graphErrors } from '../graph/errors.ts';
 import type { Principal } from '../identity/principal.ts';
-import { BodySlots } from './journalBodies.ts';
+import { EntrySlots } from './journalSlots.ts';
 import { pathPattern } from './paths.ts';
 
 /** The caller as the request's token names it (never the token itself). */
@@ -88,10 +88,10 @@ export interface JournalRecord extends Pick<JournalEntry, 'id' | 'durationMs' | 
 
 /**
  * An entry as kept until the journal is read, in whatever form costs the request's way least (journalHooks.ts);
- * `record` works it out, reading its response body from the journal's slots.
+ * `record` works it out, reading what it wrote in the journal's slots.
  */
 export interface KeptEntry {
-  record(bodies: BodySlots): JournalRecord;
+  record(slots: EntrySlots): JournalRecord;
 }
 
 /** The caller as the journal shows it: who, and with which permissions (never the token). */
@@ -154,14 +154,14 @@ export class RequestJournal {
   /** The newest `capacity` of them are the journal (older ones are dropped in bulk, not one per request). */
   private entries: KeptEntry[] = [];
   private lastId = 0;
-  /** The first `maxBodyBytes` of each kept entry's response body, off the JS heap (journalBodies.ts). */
-  readonly bodies: BodySlots;
+  /** Each kept entry's record and the first `maxBodyBytes` of its response body, off the JS heap (journalSlots.ts). */
+  readonly slots: EntrySlots;
 
   constructor({ capacity = JOURNAL_CAPACITY, maxBodyBytes = JOURNAL_MAX_BODY_BYTES }: JournalOptions = {}) {
     this.capacity = capacity;
     this.maxBodyBytes = maxBodyBytes;
     // A slot for every entry the journal may hold before it drops the oldest (add()).
-    this.bodies = new BodySlots(capacity + DROP_EVERY, maxBodyBytes);
+    this.slots = new EntrySlots(capacity + DROP_EVERY, maxBodyBytes);
   }
 
   /** false with a capacity of 0 (REQUEST_JOURNAL=0): no hooks record anything, and reading it is a 404 GraphError. */
@@ -183,7 +183,7 @@ export class RequestJournal {
   private kept(): { entries: KeptEntry[]; records: JournalRecord[] } {
     if (!this.on) throw graphErrors.journalOff();
     if (this.entries.length > this.capacity) this.entries.splice(0, this.entries.length - this.capacity);
-    return { entries: this.entries, records: this.entries.map((e) => e.record(this.bodies)) };
+    return { entries: this.entries, records: this.entries.map((e) => e.record(this.slots)) };
   }
 
   /** The entries `filter` selects, oldest first (by arrival). Throws a 400 GraphError for a bad filter. */

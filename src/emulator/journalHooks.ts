@@ -12,7 +12,7 @@ import type { Fault } from './faults.ts';
 import { isControlPath } from './paths.ts';
 import { isAuthorityPath } from '../authority/index.ts';
 import { isWebPath } from '../web/routes.ts';
-import type { BodySlots, KeptBody } from './journalBodies.ts';
+import type { EntrySlots, SlotUse } from './journalSlots.ts';
 import type { JournalMessage, JournalRecord, KeptEntry, RequestJournal } from './journal.ts';
 
 const notJournaled = (url: string): boolean =>
@@ -64,39 +64,42 @@ interface Recorded {
 
 /**
  * An entry as the journal keeps it until it is read. It lives for the next REQUEST_JOURNAL requests (1,000 unless
- * set): long enough to be copied out of V8's young generation and marked in the old one, at a cost that grows with the
- * objects an entry holds more than with its bytes (bench/RESULTS.md, issue 15: an entry of five objects and three
- * texts cost a GET about a fifth of its CPU). So it is one object: one JSON text of everything known when the answer
- * is handed over (the Authorization value already hidden, so the journal keeps no bearer token in memory: a token is
- * about a kilobyte), the response's payload as it was sent (a string is never changed; a Buffer is copied), the caller
- * its token named (the token cache's own object) and the request body's first bytes when one was read. Headers and
- * bodies are shown (parsed, decoded) only when the journal is read.
+ * set): long enough to be copied out of V8's young generation and marked in the old one, at a cost that grows with what
+ * it keeps on the heap (bench/RESULTS.md, issue 15). So its record (one JSON text of everything known when the answer
+ * is handed over, the Authorization value already hidden: the journal keeps no bearer token) and the first bytes of the
+ * response's body are written into the journal's slots, off the heap (journalSlots.ts). On the heap: this object, the
+ * caller its token named (the token cache's own object) and the request body's first bytes when one was read. Headers
+ * and bodies are shown (parsed, decoded) only when the journal is read.
  */
 class KeptRequest implements KeptEntry {
-  private readonly bodySlot: number;
+  private readonly slot: number;
+  private readonly recordBytes: number;
   private readonly bodyKept: number;
   private readonly bodyTotal: number;
+  /** The record, when it did not fit in its slot. */
+  private readonly text: string | undefined;
   constructor(
-    private readonly text: string,
-    /** The response's body as the journal's slots keep it (journalBodies.ts); undefined: it had none to show. */
-    body: KeptBody | undefined,
+    text: string,
+    use: SlotUse,
     private readonly caller: Principal | null,
     private readonly requestBody: BodyCapture | undefined,
   ) {
-    // Numbers, not the KeptBody itself: one object less to keep per entry.
-    this.bodySlot = body ? body.slot : -1;
-    this.bodyKept = body ? body.kept : 0;
-    this.bodyTotal = body ? body.total : 0;
+    // Numbers, not the SlotUse itself: one object less to keep per entry.
+    this.slot = use.slot;
+    this.recordBytes = use.recordBytes;
+    this.bodyKept = use.bodyKept;
+    this.bodyTotal = use.bodyTotal;
+    this.text = use.recordBytes < 0 ? text : undefined;
   }
 
-  record(bodies: BodySlots): JournalRecord {
-    const { sent, answered, ...r } = JSON.parse(this.text) as Recorded;
-    const { bodySlot: slot, bodyKept: kept, bodyTotal: total } = this;
+  record(slots: EntrySlots): JournalRecord {
+    const use: SlotUse = { slot: this.slot, recordBytes: this.recordBytes, bodyKept: this.bodyKept, bodyTotal: this.bodyTotal };
+    const { sent, answered, ...r } = JSON.parse(this.text ?? slots.record(use)!) as Recorded;
     return {
       ...r,
       caller: this.caller,
       request: { message: () => requestMessage(sent, this.requestBody) },
-      response: { message: () => responseMessage(answered, slot < 0 ? undefined : { bytes: bodies.read({ slot, kept, total }), total }) },
+      response: { message: () => responseMessage(answered, use.bodyTotal < 0 ? undefined : { bytes: slots.body(use), total: use.bodyTotal }) },
     };
   }
 }
@@ -241,8 +244,9 @@ export function installJournal(app: FastifyInstance, journal: RequestJournal, { 
       answered: answer?.headers ?? {},
     };
     const payload = answer?.payload;
-    const body = typeof payload === 'string' || Buffer.isBuffer(payload) ? journal.bodies.keep(payload) : undefined;
-    journal.add(new KeptRequest(JSON.stringify(recorded), body, caller, p.requestBody));
+    const text = JSON.stringify(recorded);
+    const use = journal.slots.keep(text, typeof payload === 'string' || Buffer.isBuffer(payload) ? payload : undefined);
+    journal.add(new KeptRequest(text, use, caller, p.requestBody));
   }
 
   app.addHook('onRequest', (request: FastifyRequest, reply: FastifyReply, done: () => void) => {
