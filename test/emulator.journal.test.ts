@@ -379,7 +379,9 @@ describe('REQUEST_JOURNAL', () => {
       }
       // One whose record (its headers) is larger than a slot keeps for it: kept as well, elsewhere.
       const big = 'z'.repeat(6000);
-      const last = await small.request('GET', '/beta/me/profile/phones/missing-big', { token: user, headers: { 'x-big': big } });
+      const sent = { number: '+1 425 555 0105', displayName: 'After the slots wrapped' };
+      const last = await small.request('POST', '/beta/me/profile/phones', { token: user, headers: { 'x-big': big }, body: sent });
+      assert.equal(last.status, 201, last.text);
       answers.push(last.text);
       const res = await small.request('GET', '/_emulator/requests');
       assert.equal(res.status, 200, res.text);
@@ -389,9 +391,10 @@ describe('REQUEST_JOURNAL', () => {
       );
       assert.deepEqual(
         res.json.value.map((e: any) => e.path),
-        ['/beta/me/profile/phones/missing-248' + 'x'.repeat(248), '/beta/me/profile/phones/missing-249' + 'x'.repeat(249), '/beta/me/profile/phones/missing-big'],
+        ['/beta/me/profile/phones/missing-248' + 'x'.repeat(248), '/beta/me/profile/phones/missing-249' + 'x'.repeat(249), '/beta/me/profile/phones'],
       );
       assert.equal(res.json.value[2].request.headers['x-big'], big);
+      assert.deepEqual(res.json.value[2].request.body, sent);
     } finally {
       await small.stop();
     }

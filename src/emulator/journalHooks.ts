@@ -12,23 +12,21 @@ import type { Fault } from './faults.ts';
 import { isControlPath } from './paths.ts';
 import { isAuthorityPath } from '../authority/index.ts';
 import { isWebPath } from '../web/routes.ts';
-import type { EntrySlots, SlotUse } from './journalSlots.ts';
+import type { EntrySlots, ReadBody, SlotUse } from './journalSlots.ts';
 import type { JournalMessage, JournalRecord, KeptEntry, RequestJournal } from './journal.ts';
 
 const notJournaled = (url: string): boolean =>
   isControlPath(url) || isAuthorityPath(url) || isWebPath(url) || /^\/(?:health|metrics|beta\/docs)(?:[/?]|$)/i.test(url);
 
-/** The first bytes of a request body as the parser reads it, and how many there were. */
+/** The first bytes of a request body as it is read (when the JSON parser does not read it whole), and how many there were. */
 class BodyCapture {
   private readonly chunks: Buffer[] = [];
   private kept = 0;
-  total = 0;
-  read = false;
+  private total = 0;
   constructor(private readonly limit: number) {}
 
   add(chunk: Buffer | string): void {
     const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
-    this.read = true;
     this.total += bytes.length;
     if (this.kept >= this.limit) return;
     const part = bytes.subarray(0, this.limit - this.kept);
@@ -36,11 +34,8 @@ class BodyCapture {
     this.kept += part.length;
   }
 
-  /** The body as the journal shows it. */
-  shown(message: JournalMessage, contentType: unknown): void {
-    message.bodyBytes = this.total;
-    message.bodyTruncated = this.total > this.kept;
-    if (this.read && this.total > 0) message.body = bodyValue(Buffer.concat(this.chunks), !message.bodyTruncated, contentType);
+  read(): ReadBody {
+    return { bytes: Buffer.concat(this.chunks), total: this.total };
   }
 }
 
@@ -67,52 +62,54 @@ interface Recorded {
  * set): long enough to be copied out of V8's young generation and marked in the old one, at a cost that grows with what
  * it keeps on the heap (bench/RESULTS.md, issue 15). So its record (one JSON text of everything known when the answer
  * is handed over, the Authorization value already hidden: the journal keeps no bearer token) and the first bytes of the
- * response's body are written into the journal's slots, off the heap (journalSlots.ts). On the heap: this object, the
- * caller its token named (the token cache's own object) and the request body's first bytes when one was read. Headers
- * and bodies are shown (parsed, decoded) only when the journal is read.
+ * request's and the response's bodies are written into the journal's slots, off the heap (journalSlots.ts). On the
+ * heap: this object and the caller its token named (the token cache's own object). Headers and bodies are shown
+ * (parsed, decoded) only when the journal is read.
  */
-class KeptRequest implements KeptEntry {
-  private readonly slot: number;
-  private readonly recordBytes: number;
-  private readonly bodyKept: number;
-  private readonly bodyTotal: number;
+class KeptRequest implements KeptEntry, SlotUse {
+  // The SlotUse's numbers, not the SlotUse itself: one object less to keep per entry.
+  readonly slot: number;
+  readonly recordBytes: number;
+  readonly requestKept: number;
+  readonly requestTotal: number;
+  readonly responseKept: number;
+  readonly responseTotal: number;
   /** The record, when it did not fit in its slot. */
   private readonly text: string | undefined;
   constructor(
     text: string,
     use: SlotUse,
     private readonly caller: Principal | null,
-    private readonly requestBody: BodyCapture | undefined,
   ) {
-    // Numbers, not the SlotUse itself: one object less to keep per entry.
     this.slot = use.slot;
     this.recordBytes = use.recordBytes;
-    this.bodyKept = use.bodyKept;
-    this.bodyTotal = use.bodyTotal;
+    this.requestKept = use.requestKept;
+    this.requestTotal = use.requestTotal;
+    this.responseKept = use.responseKept;
+    this.responseTotal = use.responseTotal;
     this.text = use.recordBytes < 0 ? text : undefined;
   }
 
   record(slots: EntrySlots): JournalRecord {
-    const use: SlotUse = { slot: this.slot, recordBytes: this.recordBytes, bodyKept: this.bodyKept, bodyTotal: this.bodyTotal };
-    const { sent, answered, ...r } = JSON.parse(this.text ?? slots.record(use)!) as Recorded;
+    const { sent, answered, ...r } = JSON.parse(this.text ?? slots.record(this)!) as Recorded;
     return {
       ...r,
       caller: this.caller,
-      request: { message: () => requestMessage(sent, this.requestBody) },
-      response: { message: () => responseMessage(answered, use.bodyTotal < 0 ? undefined : { bytes: slots.body(use), total: use.bodyTotal }) },
+      request: { message: () => requestMessage(sent, slots.requestBody(this)) },
+      response: { message: () => responseMessage(answered, slots.responseBody(this)) },
     };
   }
 }
 
 /** A request as it was sent: its headers and the first bytes of its body, if one was read. */
-function requestMessage(headers: JournalMessage['headers'], capture: BodyCapture | undefined): JournalMessage {
-  const message: JournalMessage = { headers, bodyBytes: 0, bodyTruncated: false };
-  capture?.shown(message, headers['content-type']);
+function requestMessage(headers: JournalMessage['headers'], body: ReadBody | undefined): JournalMessage {
+  const message: JournalMessage = { headers, bodyBytes: body?.total ?? 0, bodyTruncated: body !== undefined && body.total > body.bytes.length };
+  if (body && body.total > 0) message.body = bodyValue(body.bytes, !message.bodyTruncated, headers['content-type']);
   return message;
 }
 
 /** A response as it was handed to the connection: its headers, and its body's size and first bytes (as many as were kept). */
-function responseMessage(sent: Record<string, unknown>, body: { bytes: Buffer; total: number } | undefined): JournalMessage {
+function responseMessage(sent: Record<string, unknown>, body: ReadBody | undefined): JournalMessage {
   const headers = shownHeaders(sent);
   if (body === undefined) return { headers, bodyBytes: 0, bodyTruncated: false };
   const { bytes, total } = body;
@@ -155,7 +152,7 @@ interface Pending {
   readonly startedAtMs: number;
   readonly started: number;
   readonly batch?: { outer: number; id: string };
-  /** Made when a body is read. */
+  /** Made when a body is copied as it is read (sent in chunks, or read by a fault); else the parser keeps it whole. */
   requestBody?: BodyCapture;
   fault?: string;
   done: boolean;
@@ -219,7 +216,6 @@ export function installJournal(app: FastifyInstance, journal: RequestJournal, { 
   /** Adds the request's entry; a promise only when its token must be verified first. */
   function finish(request: FastifyRequest, p: Pending, answer: Answer | null): Promise<void> | undefined {
     p.done = true;
-    if (request.rawBody && !p.requestBody) captureOf(p).add(request.rawBody);
     const durationMs = Math.round((performance.now() - p.started) * 10) / 10;
     const caller = callerOf(request);
     if (caller instanceof Promise) return caller.then((c) => add(request, p, answer, durationMs, c));
@@ -245,8 +241,10 @@ export function installJournal(app: FastifyInstance, journal: RequestJournal, { 
     };
     const payload = answer?.payload;
     const text = JSON.stringify(recorded);
-    const use = journal.slots.keep(text, typeof payload === 'string' || Buffer.isBuffer(payload) ? payload : undefined);
-    journal.add(new KeptRequest(text, use, caller, p.requestBody));
+    // The body as the JSON parser read it whole, or as it was copied while read (chunked, or read by a fault).
+    const sentBody = p.requestBody?.read() ?? (request.rawBody ? { bytes: request.rawBody, total: request.rawBody.length } : undefined);
+    const use = journal.slots.keep(text, sentBody, typeof payload === 'string' || Buffer.isBuffer(payload) ? payload : undefined);
+    journal.add(new KeptRequest(text, use, caller));
   }
 
   app.addHook('onRequest', (request: FastifyRequest, reply: FastifyReply, done: () => void) => {

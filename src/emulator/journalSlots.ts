@@ -1,5 +1,6 @@
 // Where the request journal keeps what it recorded of each request: off the JS heap, in one buffer of fixed slots, each
-// holding one entry's record (as JSON text) and the first bytes of its response body (as many as the journal shows).
+// holding one entry's record (as JSON text) and the first bytes of its request's and its response's bodies (as many as
+// the journal shows).
 // An entry lives for the next REQUEST_JOURNAL requests, long enough to be copied out of V8's young generation and
 // marked in the old one: kept as strings on the heap, a page of phones' entry (6 KB) cost about a fifth of the request's
 // CPU (bench/RESULTS.md, issue 15). Here each is written once, as UTF-8, and read only when the journal is. (Written
@@ -13,13 +14,23 @@
 /** Room for an entry's record in its slot; a longer record (headers of many kilobytes) stays a string on the heap. */
 const RECORD_BYTES = 4096;
 
-/** Where one entry's bytes are: its slot, its record's length (-1: not in the slot) and its body's (-1: none). */
+/** A body's first bytes as they were read, and its whole size. */
+export interface ReadBody {
+  readonly bytes: Buffer;
+  readonly total: number;
+}
+
+/**
+ * Where one entry's bytes are: its slot, its record's length (-1: not in the slot), then how many bytes of each body
+ * were kept and how many it had (-1: none to show).
+ */
 export interface SlotUse {
   readonly slot: number;
   readonly recordBytes: number;
-  readonly bodyKept: number;
-  /** The body's whole size, of which `bodyKept` bytes were kept. */
-  readonly bodyTotal: number;
+  readonly requestKept: number;
+  readonly requestTotal: number;
+  readonly responseKept: number;
+  readonly responseTotal: number;
 }
 
 export class EntrySlots {
@@ -30,14 +41,14 @@ export class EntrySlots {
   constructor(
     /** How many entries are held at once. */
     private readonly count: number,
-    /** How many bytes of each response body. */
+    /** How many bytes of each body. */
     private readonly maxBodyBytes: number,
   ) {
-    this.slotBytes = RECORD_BYTES + maxBodyBytes;
+    this.slotBytes = RECORD_BYTES + 2 * maxBodyBytes;
   }
 
-  /** Writes `record` (when it fits) and the first `maxBodyBytes` of `body` into the next slot. */
-  keep(record: string, body: string | Buffer | undefined): SlotUse {
+  /** Writes `record` (when it fits) and the first `maxBodyBytes` of each body into the next slot. */
+  keep(record: string, request: ReadBody | undefined, response: string | Buffer | undefined): SlotUse {
     // Allocated at the first entry, not at start-up: most of it is never touched when entries are small.
     const bytes = (this.bytes ??= Buffer.allocUnsafeSlow(this.count * this.slotBytes));
     const slot = this.next;
@@ -47,10 +58,18 @@ export class EntrySlots {
     let recordBytes = bytes.write(record, at, RECORD_BYTES, 'utf8');
     if (recordBytes >= RECORD_BYTES - 3 && Buffer.byteLength(record) > recordBytes) recordBytes = -1;
     else at += recordBytes;
-    if (body === undefined) return { slot, recordBytes, bodyKept: -1, bodyTotal: -1 };
-    if (typeof body !== 'string') return { slot, recordBytes, bodyKept: body.copy(bytes, at, 0, this.maxBodyBytes), bodyTotal: body.length };
-    const kept = bytes.write(body, at, this.maxBodyBytes, 'utf8');
-    return { slot, recordBytes, bodyKept: kept, bodyTotal: kept < this.maxBodyBytes - 3 ? kept : Buffer.byteLength(body) };
+    const requestKept = request ? request.bytes.copy(bytes, at, 0, this.maxBodyBytes) : -1;
+    at += Math.max(requestKept, 0);
+    let responseKept = -1;
+    let responseTotal = -1;
+    if (typeof response === 'string') {
+      responseKept = bytes.write(response, at, this.maxBodyBytes, 'utf8');
+      responseTotal = responseKept < this.maxBodyBytes - 3 ? responseKept : Buffer.byteLength(response);
+    } else if (response) {
+      responseKept = response.copy(bytes, at, 0, this.maxBodyBytes);
+      responseTotal = response.length;
+    }
+    return { slot, recordBytes, requestKept, requestTotal: request ? request.total : -1, responseKept, responseTotal };
   }
 
   /** The record written in a slot (undefined: it did not fit). */
@@ -60,9 +79,17 @@ export class EntrySlots {
     return this.bytes!.toString('utf8', at, at + recordBytes);
   }
 
-  /** The bytes kept of a body (a view: valid until its slot is reused, so read it at once). */
-  body({ slot, recordBytes, bodyKept }: SlotUse): Buffer {
-    const at = slot * this.slotBytes + Math.max(recordBytes, 0);
-    return this.bytes!.subarray(at, at + bodyKept);
+  /** The request's body as kept (views: valid until the slot is reused, so read them at once). */
+  requestBody(use: SlotUse): ReadBody | undefined {
+    if (use.requestTotal < 0) return undefined;
+    const at = use.slot * this.slotBytes + Math.max(use.recordBytes, 0);
+    return { bytes: this.bytes!.subarray(at, at + use.requestKept), total: use.requestTotal };
+  }
+
+  /** The response's body as kept. */
+  responseBody(use: SlotUse): ReadBody | undefined {
+    if (use.responseTotal < 0) return undefined;
+    const at = use.slot * this.slotBytes + Math.max(use.recordBytes, 0) + Math.max(use.requestKept, 0);
+    return { bytes: this.bytes!.subarray(at, at + use.responseKept), total: use.responseTotal };
   }
 }
