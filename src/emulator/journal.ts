@@ -154,7 +154,7 @@ export class RequestJournal {
   /** The newest `capacity` of them are the journal (older ones are dropped in bulk, not one per request). */
   private entries: KeptEntry[] = [];
   private lastId = 0;
-  /** Each kept entry's record and the first `maxBodyBytes` of its response body, off the JS heap (journalSlots.ts). */
+  /** Each kept entry's record and the first `maxBodyBytes` of its request's and response's bodies, off the JS heap (journalSlots.ts). */
   readonly slots: EntrySlots;
 
   constructor({ capacity = JOURNAL_CAPACITY, maxBodyBytes = JOURNAL_MAX_BODY_BYTES }: JournalOptions = {}) {
