@@ -5,28 +5,11 @@
 //
 //   node bench/ceiling.mjs [port]      (or PORT=...; listens on 127.0.0.1 only)
 import { createServer } from 'node:http';
-
-const userId = '9ef9da8d-219a-5393-a2b8-e5245ae4814e';
-const by = { application: null, device: null, user: { displayName: 'Bench', id: userId } };
-const CEILING_BODY = JSON.stringify({
-  '@odata.context': `http://127.0.0.1/beta/$metadata#users('${userId}')/profile/phones/$entity`,
-  id: '205254a2-875a-48fc-b1f1-2886d3ffc428',
-  allowedAudiences: 'organization',
-  inference: null,
-  createdDateTime: '2026-11-26T18:52:44.9820000Z',
-  createdBy: by,
-  lastModifiedDateTime: '2026-11-26T18:52:44.9820000Z',
-  lastModifiedBy: by,
-  isSearchable: null,
-  source: null,
-  displayName: 'Car Phone',
-  type: null,
-  number: '+7 499 342 22 13',
-});
+import { CEILING_BODY, CEILING_CONTENT_TYPE } from './fixedAnswer.mjs';
 
 const body = Buffer.from(CEILING_BODY);
 const headers = {
-  'Content-Type': 'application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8',
+  'Content-Type': CEILING_CONTENT_TYPE,
   'Content-Length': String(body.length),
 };
 

@@ -86,7 +86,7 @@ const cpuOf = (r: ScenarioResult) => r.rounds.filter(ok).map((x) => x.window.cpu
 
 /** The table of a load run; the first scenario must be the ceiling. */
 export function loadTable(results: ScenarioResult[]): Table {
-  const ceiling = results.find((r) => r.scenario.store === undefined);
+  const ceiling = results.find((r) => r.scenario.store === undefined && !r.scenario.stackFloor);
   const ceilingCpu = ceiling && ceiling.rounds.every(ok) ? median(cpuOf(ceiling)) : NaN;
   const rows = results.map((r) => {
     const good = r.rounds.filter(ok);
@@ -94,13 +94,14 @@ export function loadTable(results: ScenarioResult[]): Table {
     const cpu = median(cpuOf(r));
     const ratio = cpu / ceilingCpu;
     const isCeiling = r === ceiling;
+    const isReference = r.scenario.store === undefined;
     const w = good.map((x) => x.window);
     const idle = Math.max(...good.map((x) => x.idleRssKiB));
     const loadMax = Math.max(...w.map((x) => Math.max(...x.rssSamplesKiB)));
     const hwm = Math.max(...w.map((x) => x.hwmKiB));
     const target = r.scenario.cpuTarget;
     const cpuMet = target === undefined || !Number.isFinite(ratio) ? '-' : ratio <= target ? 'met' : 'not met';
-    const rssMet = isCeiling || !good.length ? '-' : `${idle / 1024 <= RSS_TARGET.idleMiB ? 'met' : 'not met'} / ${loadMax / 1024 <= RSS_TARGET.loadMiB ? 'met' : 'not met'}`;
+    const rssMet = isReference || !good.length ? '-' : `${idle / 1024 <= RSS_TARGET.idleMiB ? 'met' : 'not met'} / ${loadMax / 1024 <= RSS_TARGET.loadMiB ? 'met' : 'not met'}`;
     const db = w.map((x) => x.dbCpuUsPerRequest).filter((x): x is number => x !== undefined);
     const statuses = new Map<string, number>();
     for (const x of w) for (const [code, n] of Object.entries(x.load.statusCodes)) statuses.set(code, (statuses.get(code) ?? 0) + n);

@@ -2,8 +2,9 @@
 // `npm run bench -- --only <part>` (or BENCH_ONLY) runs one part: load, startup, scale or soak;
 // `npm run bench -- --profile <scenario>` (or BENCH_PROFILE) profiles one load scenario instead (bench/profile.ts).
 //
-// Load (bench/load.ts, bench/scenarios.ts): the bare node:http ceiling and the service (`node dist/main.js serve`, the
-// built bundle users run) on SQLite and PostgreSQL, each scenario on a fresh process, in alternating rounds. The load
+// Load (bench/load.ts, bench/scenarios.ts): the bare node:http ceiling, the stack's floor (Fastify and pino as the
+// service sets them up, answering the same fixed JSON) and the service (`node dist/main.js serve`, the built bundle
+// users run) on SQLite and PostgreSQL, each scenario on a fresh process, in alternating rounds. The load
 // generator is a process of its own (bench/loader.mjs: autocannon, 50 connections, loopback); the figures are server
 // CPU per request from /proc (and the database's), RSS idle and under load, req/s and latency.
 // Start-up (bench/startup.ts): time to /health 200 of the built command, time of the token command, in-process start.
@@ -16,7 +17,7 @@
 //
 // Environment: BENCH_SECONDS (measured seconds per window, default 10), BENCH_WARMUP_SECONDS (load before measuring,
 // default 2, not counted), BENCH_ROUNDS (alternating rounds, default 3), BENCH_IDLE_SECONDS (quiet before the idle
-// RSS is read, default 2), BENCH_SCENARIOS (comma-separated short names of load scenarios; the ceiling always runs),
+// RSS is read, default 2), BENCH_SCENARIOS (comma-separated short names of load scenarios; the ceiling and the stack floor always run),
 // BENCH_STARTUP_SAMPLES (start-up rounds, default 10), BENCH_SOAK_SECONDS (default 600), BENCH_ONLY, BENCH_PROFILE,
 // BENCH_PROFILE_TOP (entries printed, default 20), BENCH_NOTE (written with the run in RESULTS.md), BENCH_RESULTS
 // (file to append to, default bench/RESULTS.md; "-" writes nothing), BENCH_PG_ADMIN_URL (where bench databases are

@@ -2,7 +2,7 @@
 // service from dist/ with a new data dir and, on PostgreSQL, a new database), its token, the phones it reads, and the
 // one request to repeat, checked once by hand before any load. Also used by the profile mode (bench/profile.ts).
 import { makeTempDir, removeTempDir, stopChild, type Child } from './children.ts';
-import { createDatabase, mintToken, probe, startCeiling, startService, type BenchDatabase, type Req } from './services.ts';
+import { createDatabase, mintToken, probe, startReference, startService, type BenchDatabase, type Req } from './services.ts';
 
 export const USER = 'bench@contoso.com';
 export const PHONES = '/beta/me/profile/phones';
@@ -21,8 +21,10 @@ export interface Scenario {
   /** Its name in tables and for --profile. */
   readonly short: string;
   readonly name: string;
-  /** undefined: the bare ceiling (no store). */
+  /** undefined: a reference server with no store, the bare ceiling (or the stack's floor, with `stackFloor`). */
   readonly store: StoreKind | undefined;
+  /** The stack's floor (bench/stackFloor.mjs) instead of the ceiling; reported beside it, never as a target. */
+  readonly stackFloor?: boolean;
   readonly synchronous?: 'full' | 'normal';
   /** More of the service's settings, as flags (e.g. ['--request-journal', '0']). */
   readonly settings?: readonly string[];
@@ -65,13 +67,17 @@ const getOne = async (t: Target): Promise<Req> => {
   return { method: 'GET', path: `${PHONES}/${id}`, headers: auth(t), expectStatus: 200 };
 };
 
+/** What the reference servers are asked: a GET one phone's path (any request gets their one answer). */
+const fixedAnswerReq: Req = { method: 'GET', path: `${PHONES}/205254a2-875a-48fc-b1f1-2886d3ffc428`, headers: {}, expectStatus: 200 };
+
 export const SCENARIOS: Scenario[] = [
   {
     short: 'ceiling',
     name: 'ceiling: bare node:http, fixed JSON',
     store: undefined,
-    prepare: async () => ({ method: 'GET', path: `${PHONES}/205254a2-875a-48fc-b1f1-2886d3ffc428`, headers: {}, expectStatus: 200 }),
+    prepare: async () => fixedAnswerReq,
   },
+  { short: 'stack', name: 'stack floor: Fastify + pino as the service sets them up, fixed JSON', store: undefined, stackFloor: true, prepare: async () => fixedAnswerReq },
   { short: 'get-one', name: 'GET one phone', store: 'sqlite', synchronous: 'full', cpuTarget: 3, prepare: getOne },
   { short: 'get-one-nojournal', name: 'GET one phone, REQUEST_JOURNAL=0', store: 'sqlite', synchronous: 'full', settings: ['--request-journal', '0'], prepare: getOne },
   { short: 'list-5', name: 'GET list of 5 phones', store: 'sqlite', synchronous: 'full', cpuTarget: 4, prepare: listScenario(5, 5, false) },
@@ -112,7 +118,7 @@ export async function prepareScenario(s: Scenario, nodeArgs: readonly string[] =
   try {
     let target: Target;
     if (s.store === undefined) {
-      const running = await startCeiling(nodeArgs);
+      const running = await startReference(s.stackFloor ? 'stack floor' : 'ceiling', nodeArgs);
       child = running.child;
       target = { ...running, token: '', store: undefined };
     } else {

@@ -1,5 +1,6 @@
-// The processes under test and what they need: the bare ceiling (bench/ceiling.mjs) and the service as users run it
-// (`node dist/main.js serve`, the built bundle, started by node directly: no npm or shell in between), its tokens
+// The processes under test and what they need: the bare ceiling (bench/ceiling.mjs), the stack's floor
+// (bench/stackFloor.mjs) and the service as users run it (`node dist/main.js serve`, the built bundle, started by
+// node directly: no npm or shell in between), its tokens
 // (the project's own `token` command), PostgreSQL databases the bench creates and drops, and checked single requests.
 import { execFile, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -56,9 +57,10 @@ export interface Running {
   readonly child: Child;
 }
 
-export async function startCeiling(nodeArgs: readonly string[] = []): Promise<Running> {
+/** A reference server with no store: the bare ceiling (bench/ceiling.mjs), or the stack's floor (bench/stackFloor.mjs). */
+export async function startReference(which: 'ceiling' | 'stack floor', nodeArgs: readonly string[] = []): Promise<Running> {
   const port = await freePort();
-  const child = startChild('ceiling', [...nodeArgs, join(ROOT, 'bench', 'ceiling.mjs'), String(port)]);
+  const child = startChild(which, [...nodeArgs, join(ROOT, 'bench', which === 'ceiling' ? 'ceiling.mjs' : 'stackFloor.mjs'), String(port)]);
   const base = `http://${HOST}:${port}`;
   await waitReady(child, `${base}/`);
   return { base, child };
