@@ -207,7 +207,12 @@ export function installJournal(app: FastifyInstance, journal: RequestJournal, { 
     if (verified) return verified;
     const token = /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(request.headers.authorization ?? '')?.[1];
     if (!token) return null;
-    return verifier.verify(token).catch(() => null);
+    try {
+      const caller = verifier.verify(token);
+      return caller instanceof Promise ? caller.catch(() => null) : caller;
+    } catch {
+      return null;
+    }
   }
 
   /** Where the body's first bytes are kept: made when a body is first read (most requests have none). */

@@ -18,11 +18,12 @@ export class Directory {
 
   constructor(private readonly users: UserStore) {}
 
-  /** Records the signed-in user of a delegated token; a no-op after the first time. */
-  async remember(p: Principal): Promise<void> {
+  /** Records the signed-in user of a delegated token; a no-op, without a promise, after the first time. */
+  remember(p: Principal): void | Promise<void> {
     if (this.remembered.has(p)) return;
-    await this.rememberClaims(p);
-    this.remembered.add(p);
+    return this.rememberClaims(p).then(() => {
+      this.remembered.add(p);
+    });
   }
 
   private async rememberClaims(p: Principal): Promise<void> {

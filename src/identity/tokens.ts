@@ -97,17 +97,20 @@ const cacheKey = (token: string) => (token.length > 64 ? token.slice(-43) : toke
 /** Wraps a full verification with a bounded cache of tokens already verified, honouring their lifetime. */
 export function rememberingVerifier(verifyFully: (token: string) => Promise<Verified>): TokenVerifier {
   const cache = new Map<string, Verified & { token: string }>();
+  const verifyAndKeep = async (token: string, key: string): Promise<Principal> => {
+    const fresh = await verifyFully(token);
+    if (cache.size >= CACHE_MAX) cache.delete(cache.keys().next().value!); // oldest first
+    cache.set(key, { ...fresh, token });
+    return fresh.principal;
+  };
   return {
-    async verify(token) {
+    verify(token) {
       const now = Date.now();
       const key = cacheKey(token);
       const hit = cache.get(key);
       if (hit && hit.token === token && hit.notBefore <= now && now < hit.expires) return hit.principal;
       if (hit) cache.delete(key);
-      const fresh = await verifyFully(token);
-      if (cache.size >= CACHE_MAX) cache.delete(cache.keys().next().value!); // oldest first
-      cache.set(key, { ...fresh, token });
-      return fresh.principal;
+      return verifyAndKeep(token, key);
     },
   };
 }
