@@ -6,7 +6,9 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import BetterSqlite3 from 'better-sqlite3';
 import pg from 'pg';
+import { Counter, Histogram, Registry } from 'prom-client';
 import { ConfigError, loadConfig } from '../src/config.ts';
+import { ServiceMetrics } from '../src/metrics/registry.ts';
 import { TEST_STORE } from './support/postgres.ts';
 import { find, parseExposition, valueOf, type Exposition } from './support/prometheus.ts';
 import { windowWithTimeLeft } from './support/rateLimit.ts';
@@ -81,6 +83,39 @@ test('after a create, a read, a missing id, a request without a token and an unk
   // The scrape itself is counted under its own route, once it has been answered.
   const again = await scrape(svc.url);
   assert.equal(requests(again, '/metrics', 'GET', 200), requests(now, '/metrics', 'GET', 200) + 1);
+});
+
+test("answers are counted and timed exactly as prom-client's own Counter and Histogram would show them: same lines, bucket bounds inclusive, +Inf, sum and count", async () => {
+  const answers: [string, string, number, number][] = [
+    [PHONE, 'GET', 200, 0.005], // on a bound: counted in it, as prom-client counts (le: less than or equal)
+    [PHONE, 'GET', 200, 0.0051],
+    [PHONE, 'GET', 200, 0.3],
+    [PHONE, 'GET', 200, 12], // above every bound: +Inf only
+    [PHONE, 'GET', 404, 0.001],
+    [PHONES, 'POST', 201, 2.5],
+    ['unmatched', 'PROPFIND', 405, 0],
+  ];
+  const metrics = new ServiceMetrics();
+  const reference = new Registry();
+  const labelNames = ['route', 'method', 'status_code'] as const;
+  const counter = new Counter({ name: 'http_requests_total', help: 'Requests answered, by route pattern (unmatched: no route), method and status code.', labelNames, registers: [reference] });
+  const histogram = new Histogram({ name: 'http_request_duration_seconds', help: 'Time from the request arriving to its answer being sent, by route pattern, method and status code.', labelNames, registers: [reference] });
+  for (const [route, method, status, seconds] of answers) {
+    metrics.answered(route, method, status, seconds);
+    counter.inc({ route, method, status_code: status });
+    histogram.observe({ route, method, status_code: status }, seconds);
+  }
+  const ours = metrics.registry;
+  for (const name of ['http_requests_total', 'http_request_duration_seconds']) {
+    assert.equal(await ours.getSingleMetricAsString(name), await reference.getSingleMetricAsString(name), name);
+  }
+  const text = (await metrics.exposition()).text;
+  assert.ok(text.includes(`http_request_duration_seconds_bucket{le="0.005",route="${PHONE}",method="GET",status_code="200"} 1\n`), text);
+  assert.ok(text.includes(`http_request_duration_seconds_bucket{le="10",route="${PHONE}",method="GET",status_code="200"} 3\n`), text);
+  assert.ok(text.includes(`http_request_duration_seconds_bucket{le="+Inf",route="${PHONE}",method="GET",status_code="200"} 4\n`), text);
+  assert.ok(text.includes(`http_requests_total{route="unmatched",method="PROPFIND",status_code="405"} 1\n`), text);
+  // The counter comes before the histogram, as it always has.
+  assert.ok(text.indexOf('# TYPE http_requests_total counter') < text.indexOf('# TYPE http_request_duration_seconds histogram'));
 });
 
 test("/metrics carries the process's memory, CPU and event-loop delay (prom-client's default metrics)", async () => {
