@@ -26,7 +26,7 @@ export function installFaults(app: FastifyInstance, faults: Faults, listener?: F
   // Most requests meet no fault: they pass without a promise (a callback hook); one that meets a fault is answered,
   // delayed or dropped by `apply`, and goes on to its route only if the fault was a delay alone.
   app.addHook('onRequest', (request: FastifyRequest, reply: FastifyReply, done: (err?: Error) => void) => {
-    const fault = isControlPath(request.url) ? undefined : faults.take(request.method, pathOf(request.url));
+    const fault = faults.armed && !isControlPath(request.url) ? faults.take(request.method, pathOf(request.url)) : undefined;
     if (!fault) return done();
     apply(request, reply, fault).then((answered) => answered || done(), done);
   });

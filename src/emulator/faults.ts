@@ -59,6 +59,11 @@ export class Faults {
     return copy(fault);
   }
 
+  /** Whether any fault is waiting for a request (most of the time none is: a request then costs one check). */
+  get armed(): boolean {
+    return this.active.length > 0;
+  }
+
   /** The faults in the order they are tried (the order they were added). */
   list(): Fault[] {
     return this.active.map((a) => copy(a.fault));
