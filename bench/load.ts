@@ -84,7 +84,7 @@ export async function runLoad(o: LoadOptions): Promise<ScenarioResult[]> {
 const ok = (r: RoundResult) => r.problems.length === 0 && r.window !== undefined;
 const cpuOf = (r: ScenarioResult) => r.rounds.filter(ok).map((x) => x.window.cpuUsPerRequest);
 
-/** The table of a load run; the first scenario must be the ceiling. */
+/** The table of a load run, its multiples of the ceiling's (the reference scenario that is not the stack's floor). */
 export function loadTable(results: ScenarioResult[]): Table {
   const ceiling = results.find((r) => r.scenario.store === undefined && !r.scenario.stackFloor);
   const ceilingCpu = ceiling && ceiling.rounds.every(ok) ? median(cpuOf(ceiling)) : NaN;

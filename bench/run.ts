@@ -16,12 +16,12 @@
 // bench/RESULTS.md; a scenario with errors, timeouts or unexpected answers is flagged there and makes the run exit 1.
 //
 // Environment: BENCH_SECONDS (measured seconds per window, default 10), BENCH_WARMUP_SECONDS (load before measuring,
-// default 2, not counted), BENCH_ROUNDS (alternating rounds, default 3), BENCH_IDLE_SECONDS (quiet before the idle
-// RSS is read, default 2), BENCH_SCENARIOS (comma-separated short names of load scenarios; the ceiling and the stack floor always run),
-// BENCH_STARTUP_SAMPLES (start-up rounds, default 10), BENCH_SOAK_SECONDS (default 600), BENCH_ONLY, BENCH_PROFILE,
-// BENCH_PROFILE_TOP (entries printed, default 20), BENCH_NOTE (written with the run in RESULTS.md), BENCH_RESULTS
-// (file to append to, default bench/RESULTS.md; "-" writes nothing), BENCH_PG_ADMIN_URL (where bench databases are
-// created; default TEST_PG_ADMIN_URL or postgres://postgres@127.0.0.1:5432/postgres).
+// default 2, not counted), BENCH_ROUNDS (alternating rounds, default 3), BENCH_IDLE_SECONDS (quiet before the idle RSS
+// is read, default 2), BENCH_SCENARIOS (comma-separated short names of load scenarios; the ceiling and the stack floor
+// always run), BENCH_STARTUP_SAMPLES (start-up rounds, default 10), BENCH_SOAK_SECONDS (default 600), BENCH_ONLY,
+// BENCH_PROFILE, BENCH_PROFILE_TOP (entries printed, default 20), BENCH_NOTE (written with the run in RESULTS.md),
+// BENCH_RESULTS (file to append to, default bench/RESULTS.md; "-" writes nothing), BENCH_PG_ADMIN_URL (where bench
+// databases are created; default TEST_PG_ADMIN_URL or postgres://postgres@127.0.0.1:5432/postgres).
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ROOT, stopAll } from './children.ts';
