@@ -2,7 +2,7 @@
 // (authentication, rate limiting): a faulted request gets its fault even without a token, and never reaches its
 // route, so nothing is stored. The control API (/_emulator/...) is never faulted.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { batchStep } from '../graph/batch.ts';
+import { batchStepOf } from '../graph/batch.ts';
 import { graphErrors } from '../graph/errors.ts';
 import { sendError } from '../graph/http.ts';
 import type { Fault, Faults } from './faults.ts';
@@ -43,7 +43,7 @@ export function installFaults(app: FastifyInstance, faults: Faults, listener?: F
     }
     if (drop) {
       // An inner request of a $batch arrives through app.inject(): it has no connection of its own (errors.ts).
-      if (batchStep.getStore()) {
+      if (batchStepOf(request)) {
         sendError(request, reply, graphErrors.injectedDropInBatch(fault.id));
         return true;
       }

@@ -5,7 +5,7 @@
 // and which say nothing about what an app under test sent.
 import { Transform } from 'node:stream';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { batchStep } from '../graph/batch.ts';
+import { BATCH_STEP_HEADER, batchStepOf } from '../graph/batch.ts';
 import type { Principal, TokenVerifier } from '../identity/principal.ts';
 import type { FaultListener } from './faultHooks.ts';
 import type { Fault } from './faults.ts';
@@ -158,11 +158,15 @@ interface Pending {
   done: boolean;
 }
 
-/** The request's headers with the Authorization value hidden: its scheme stays, so a test sees what was sent. */
-function journaledHeaders(sent: FastifyRequest['headers']): Record<string, string | string[]> {
+/**
+ * The request's headers with the Authorization value hidden (its scheme stays, so a test sees what was sent), and
+ * without the header by which a batch step's request knows its step (graph/batch.ts), which the client did not send.
+ */
+function journaledHeaders(sent: FastifyRequest['headers'], batchStep: boolean): Record<string, string | string[]> {
   const { authorization, 'proxy-authorization': proxyAuthorization } = sent;
-  if (authorization === undefined && proxyAuthorization === undefined) return sent as Record<string, string | string[]>;
+  if (authorization === undefined && proxyAuthorization === undefined && !batchStep) return sent as Record<string, string | string[]>;
   const headers = { ...sent } as Record<string, string | string[]>;
+  if (batchStep) delete headers[BATCH_STEP_HEADER];
   if (authorization !== undefined) headers.authorization = redacted(authorization);
   if (proxyAuthorization !== undefined) headers['proxy-authorization'] = redacted(String(proxyAuthorization));
   return headers;
@@ -241,7 +245,7 @@ export function installJournal(app: FastifyInstance, journal: RequestJournal, { 
       clientRequestId: typeof clientRequestId === 'string' ? clientRequestId : null,
       fault: p.fault,
       batch: p.batch,
-      sent: journaledHeaders(request.headers),
+      sent: journaledHeaders(request.headers, batchStepOf(request) !== undefined),
       answered: answer?.headers ?? {},
     };
     const payload = answer?.payload;
@@ -254,7 +258,7 @@ export function installJournal(app: FastifyInstance, journal: RequestJournal, { 
 
   app.addHook('onRequest', (request: FastifyRequest, reply: FastifyReply, done: () => void) => {
     if (notJournaled(request.url)) return done();
-    const step = batchStep.getStore();
+    const step = batchStepOf(request);
     const outer = step?.outer.journaled;
     const p: Pending = {
       id: journal.nextId(),

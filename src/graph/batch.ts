@@ -18,7 +18,7 @@
 //   is not run and answers 424 FailedDependency.
 // - The outer POST needs no token of its own: its Authorization header is passed to every inner request
 //   (an Authorization header inside the batch is ignored), and each inner request answers 401/403 itself.
-import { AsyncLocalStorage } from 'node:async_hooks';
+import { randomUUID } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { errorBody, graphErrors, type GraphError } from './errors.ts';
 import { jsonBody, methodNotAllowed, newRequestId, sendJson } from './http.ts';
@@ -47,8 +47,22 @@ export interface BatchStep {
   /** The inner request's `id` in the batch. */
   readonly id: string;
 }
-/** Set while an inner request runs: its hooks run inside app.inject(), in this context. */
-export const batchStep = new AsyncLocalStorage<BatchStep>();
+/**
+ * How an inner request knows the step it replays: sent with this header, whose value is a random key of `steps` while
+ * the request runs. Not an AsyncLocalStorage: once one had run, Node's promise hooks stayed on for the rest of the
+ * process, and every later request cost about a sixth more CPU (with the in-process test helper, every promise of the
+ * test suite paid too); turned off after each batch, about a twelfth was still lost for good (bench/RESULTS.md, issue
+ * 15). Nor a request type per step (inject's `Request` option): it made each inner request cost about 70% more. A
+ * client cannot pass for a step: a key it sends names no step (unless it guesses a random UUID in flight).
+ */
+export const BATCH_STEP_HEADER = 'x-graph-phones-batch-step';
+const steps = new Map<string, BatchStep>();
+
+/** The batch step `request` replays, when it is an inner request of a $batch. */
+export function batchStepOf(request: FastifyRequest): BatchStep | undefined {
+  const key = request.headers[BATCH_STEP_HEADER];
+  return typeof key === 'string' ? steps.get(key) : undefined;
+}
 
 interface BatchRequest {
   id: string;
@@ -207,14 +221,17 @@ async function runOne(app: FastifyInstance, outer: FastifyRequest, r: BatchReque
   if (outer.headers.authorization !== undefined) headers.authorization = outer.headers.authorization;
   // So that Location and @odata.context name the host the caller used.
   if (outer.headers.host !== undefined) headers.host = outer.headers.host;
+  const key = randomUUID();
+  headers[BATCH_STEP_HEADER] = key;
+  steps.set(key, { outer, id: r.id });
   let res;
   try {
-    // inject() starts the request only once something calls its then(): called here, inside batchStep's context.
-    const step = { outer, id: r.id };
-    res = await batchStep.run(step, () => app.inject({ method: r.method as 'GET', url: target.path, headers, payload: innerPayload(r) }).then((answer) => answer));
+    res = await app.inject({ method: r.method as 'GET', url: target.path, headers, payload: innerPayload(r) });
   } catch (err) {
     outer.log.warn({ err, batchRequestId: r.id }, 'batch: inner request could not be sent');
     return errorResponse(r, graphErrors.badQuery(`The request URL '${r.url}' is not valid.`));
+  } finally {
+    steps.delete(key);
   }
   const out: BatchResponse = { id: r.id, status: res.statusCode, headers: {} };
   for (const [name, spelled] of RESPONSE_HEADERS) {
