@@ -49,11 +49,12 @@ export interface BatchStep {
 }
 /**
  * How an inner request knows the step it replays: sent with this header, whose value is a random key of `steps` while
- * the request runs. Not an AsyncLocalStorage: once one had run, Node's promise hooks stayed on for the rest of the
- * process, and every later request cost about a sixth more CPU (with the in-process test helper, every promise of the
- * test suite paid too); turned off after each batch, about a twelfth was still lost for good (bench/RESULTS.md, issue
- * 15). Nor a request type per step (inject's `Request` option): it made each inner request cost about 70% more. A
- * client cannot pass for a step: a key it sends names no step (unless it guesses a random UUID in flight).
+ * the request runs. A client cannot pass for a step: a key it sends names none (unless it guesses a UUID in flight).
+ * Not an AsyncLocalStorage: once one had run, Node's promise hooks stayed on for the rest of the process, and every
+ * later request cost a sixth to a third more CPU (with the in-process test helper, every promise of the test suite
+ * paid too; bench/RESULTS.md, issue 15). Turned off after each batch (its experimental disable()), the hooks would still
+ * slow every request answered while a batch runs. Nor a request type per step (inject's `Request` option, which
+ * light-my-request builds anew for each request): each inner request cost about 70% more.
  */
 export const BATCH_STEP_HEADER = 'x-graph-phones-batch-step';
 const steps = new Map<string, BatchStep>();
