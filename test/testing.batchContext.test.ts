@@ -1,9 +1,9 @@
 // A $batch sent to the in-process helper leaves the test suite's process as it found it: no async context tracking
 // turned on. Each inner request of a batch must know which batch step it replays (the request journal and faults ask).
 // Carried by an AsyncLocalStorage, that turned Node's promise hooks on for the rest of the process: every later
-// promise, the suite's own included, paid for it, and every later request to the service cost a sixth to a third more CPU
-// (bench/RESULTS.md, issue 15). The helper runs in a plain node process here (test/support/batchContextProbe.mjs), as
-// under Vitest or Jest: node:test keeps an async hook of its own on.
+// promise, the suite's own included, paid for it, and every later request to the service cost a sixth to a third
+// more CPU (bench/RESULTS.md, issue 15). The helper runs in a plain node process here
+// (test/support/batchContextProbe.mjs), as under Vitest or Jest: node:test keeps an async hook of its own on.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
