@@ -131,9 +131,8 @@ generator (autocannon, in a process of its own) takes about one core, so req/s m
 against its own fresh process (the bare node:http ceiling of bench/ceiling.mjs, the stack's floor of
 bench/stackFloor.mjs, or \`node dist/main.js serve\` with a new data dir or a new PostgreSQL database), in alternating
 rounds; the tables give medians over the rounds, and the ratio to the ceiling's median CPU per request of the same run
-is what compares between runs. On PostgreSQL the
-database's CPU per request is the time of every \`postgres\` process on the machine, so it includes any other database
-activity there.
+is what compares between runs. On PostgreSQL the database's CPU per request is the time of every \`postgres\` process
+on the machine, so it includes any other database activity there.
 
 **The machine is noisy** (shared 2-core VMs): absolute figures do not compare between runs or machines. A row marked
 FLAGGED had errors, timeouts or unexpected answers and is not a valid measurement.

@@ -245,7 +245,7 @@ export function installJournal(app: FastifyInstance, journal: RequestJournal, { 
       clientRequestId: typeof clientRequestId === 'string' ? clientRequestId : null,
       fault: p.fault,
       batch: p.batch,
-      sent: journaledHeaders(request.headers, batchStepOf(request) !== undefined),
+      sent: journaledHeaders(request.headers, p.batch !== undefined),
       answered: answer?.headers ?? {},
     };
     const payload = answer?.payload;
